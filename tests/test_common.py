@@ -1,0 +1,57 @@
+"""scikit-learn's (and, for samplers, imbalanced-learn's) common checks on every estimator.
+
+Estimators join by existing: :func:`skclean.utils.all_estimators` finds them.
+Each expected failure is listed with its reason.
+"""
+
+import pytest
+from imblearn.utils.estimator_checks import (
+    parametrize_with_checks as parametrize_with_sampler_checks,
+)
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skclean.utils import all_estimators
+
+# Small, fast settings for the checks; defaults elsewhere follow the papers.
+CHECK_PARAMS = {
+    "LabelNoise": {"random_state": 0},
+}
+
+EXPECTED_FAILED_CHECKS = {}
+
+
+def _instances():
+    for name, Estimator in all_estimators():
+        yield Estimator(**CHECK_PARAMS.get(name, {}))
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+ESTIMATORS = list(_instances())
+SAMPLERS = [est for est in ESTIMATORS if hasattr(est, "fit_resample")]
+
+
+def test_all_estimators_found():
+    names = {type(est).__name__ for est in ESTIMATORS}
+    assert "LabelNoise" in names
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_sampler_checks(
+    SAMPLERS, expected_failed_checks=_expected_failed_checks
+)
+def test_imblearn_sampler_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda est: type(est).__name__)
+def test_expected_failures_still_fail_for_a_reason(estimator):
+    """Every listed expected failure names a check and gives a reason."""
+    for check, reason in _expected_failed_checks(estimator).items():
+        assert check.startswith("check_") and len(reason) > 20
