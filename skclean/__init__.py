@@ -10,6 +10,13 @@ _PUBLIC = {
     "flip_labels": "skclean.noise",
     "transition_matrix": "skclean.noise",
     "LabelNoise": "skclean.noise",
+    "CNNClassifier": "skclean.nets",
+    "PiModelClassifier": "skclean.nets",
+    "KMeansLabelFilter": "skclean.filters",
+    "ConfidenceRankFilter": "skclean.filters",
+    "Pipeline": "skclean.pipeline",
+    "make_pipeline": "skclean.pipeline",
+    "FilteredClassifier": "skclean.pipeline",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]

@@ -2,5 +2,6 @@
 
 from ._classifier import CNNClassifier
 from ._modules import MLP, DeepCleanCNN
+from ._pi_model import PiModelClassifier
 
-__all__ = ["CNNClassifier", "DeepCleanCNN", "MLP"]
+__all__ = ["CNNClassifier", "DeepCleanCNN", "MLP", "PiModelClassifier"]

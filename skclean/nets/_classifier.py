@@ -25,10 +25,11 @@ __all__ = ["CNNClassifier"]
 
 
 def _encoded_accuracy(net, X, y):
-    """Accuracy of ``net`` on a dataset whose targets are class indices."""
+    """Accuracy of ``net`` on a dataset whose targets are class indices (-1: unlabelled)."""
     y_pred = net.predict_proba(X).argmax(axis=1)
     y = np.asarray(y).reshape(-1)
-    return float(np.mean(y_pred == y)) if y.size else float("nan")
+    labeled = y >= 0
+    return float(np.mean(y_pred[labeled] == y[labeled])) if labeled.any() else float("nan")
 
 
 def _infer_input_shape(X, input_shape):
@@ -311,20 +312,20 @@ class CNNClassifier(NeuralNetClassifier):
                 f"{type(self).__name__} needs at least two classes in y, got one "
                 f"class: {self.classes_inferred_.tolist()}."
             )
-        self.class_weight_ = (
-            None
-            if self.class_weight is None
-            else compute_class_weight(
-                self.class_weight, classes=np.arange(len(self.classes_inferred_)),
-                y=y_encoded,
-            ).astype(np.float32)
-            if self.class_weight == "balanced"
-            else np.array(
-                [self.class_weight.get(c, 1.0) for c in self.classes_inferred_],
-                dtype=np.float32,
-            )
-        )
+        self.class_weight_ = self._make_class_weight(y_encoded)
         return X_valid, y_encoded
+
+    def _make_class_weight(self, y_encoded):
+        """Loss weights of the classes, from ``class_weight`` and the encoded labels."""
+        if self.class_weight is None:
+            return None
+        if isinstance(self.class_weight, str):
+            weights = compute_class_weight(
+                self.class_weight, classes=np.arange(len(self.classes_)), y=y_encoded
+            )
+        else:
+            weights = [self.class_weight.get(c, 1.0) for c in self.classes_]
+        return np.asarray(weights, dtype=np.float32)
 
     def get_dataset(self, X, y=None):
         """Wrap arrays in a :class:`DeviceDataset` (training data live on the device)."""
@@ -357,6 +358,14 @@ class CNNClassifier(NeuralNetClassifier):
         if generator is None or generator.device != torch.device(device):
             return None
         return generator
+
+    def _set_training(self, training=True):
+        # skorch switches every module's mode before every batch; walking the
+        # module tree each time costs more than a small network's step.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, nn.Module) and module.training != training:
+                module.train(training)
 
     def check_data(self, X, y):
         # Labels were validated and encoded in fit; skorch's check would

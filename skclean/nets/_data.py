@@ -6,11 +6,22 @@ the training set is moved to the device once, each epoch draws one permutation
 on the device, and a batch is a single indexing operation.
 """
 
+import math
+import warnings
+
 import numpy as np
 import torch
 from torch.utils.data import Dataset, Subset
 
 __all__ = ["DeviceDataset", "DeviceBatches", "as_device_dataset"]
+
+
+def _as_tensor(array, device):
+    with warnings.catch_warnings():
+        # Read-only arrays (pandas, memmaps) are shared, not copied: nothing
+        # here writes into them, so torch's warning does not apply.
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.as_tensor(array).to(device)
 
 
 class DeviceDataset(Dataset):
@@ -29,8 +40,8 @@ class DeviceDataset(Dataset):
     """
 
     def __init__(self, X, y=None, device="cpu"):
-        self.X = torch.as_tensor(X).to(device)
-        self.y = None if y is None else torch.as_tensor(y).to(device)
+        self.X = _as_tensor(X, device)
+        self.y = None if y is None else _as_tensor(y, device)
 
     def __len__(self):
         return self.X.shape[0]
@@ -135,3 +146,83 @@ class DeviceBatches:
                 Xb = Xb.to(self.device, non_blocking=True)
                 yb = None if yb is None else yb.to(self.device, non_blocking=True)
             yield Xb, yb
+
+
+class SemiSupervisedBatches:
+    """Mini-batches of ``batch_size // 2`` labelled and ``batch_size // 2`` unlabelled rows.
+
+    Algorithm 1 of Ding et al. (WACV 2018). Labelled rows (``y >= 0``) are
+    drawn class-balanced with replacement when ``balance_classes`` (sec. 3.3),
+    otherwise in shuffled order; unlabelled rows (``y == -1``) in shuffled
+    order. An epoch has enough batches to show every row of the larger group
+    once. Without unlabelled rows every batch is labelled. Each batch is
+    ``({"X": rows' inputs, "rows": row indices}, rows' targets)``.
+    """
+
+    def __init__(self, dataset, indices, batch_size, *, generator, balance_classes):
+        self.dataset = dataset
+        rows = (
+            torch.arange(len(dataset), device=dataset.X.device) if indices is None else indices
+        )
+        targets = dataset.y[rows]
+        self.labeled = rows[targets >= 0]
+        self.unlabeled = rows[targets < 0]
+        self.batch_size = batch_size
+        self.generator = generator
+        self.balance_classes = balance_classes
+        if self.labeled.numel():
+            labels = dataset.y[self.labeled]
+            order = torch.argsort(labels, stable=True)
+            self._by_class = self.labeled[order]
+            counts = torch.bincount(labels)
+            self._counts = counts[counts > 0]
+            self._offsets = torch.cumsum(self._counts, 0) - self._counts
+
+    def _halves(self):
+        if self.unlabeled.numel() == 0:
+            return self.batch_size, 0
+        if self.labeled.numel() == 0:
+            return 0, self.batch_size
+        half = max(self.batch_size // 2, 1)
+        return half, half
+
+    def __len__(self):
+        n_lab, n_unl = self._halves()
+        sizes = [math.ceil(n / k) for n, k in
+                 ((self.labeled.numel(), n_lab), (self.unlabeled.numel(), n_unl)) if k]
+        return max(max(sizes), 1)
+
+    def _stream(self, rows, n_draws):
+        """``n_draws`` rows: shuffled passes over ``rows``, repeated as needed."""
+        device = rows.device
+        passes = math.ceil(n_draws / rows.numel())
+        perms = [rows[torch.randperm(rows.numel(), device=device, generator=self.generator)]
+                 for _ in range(passes)]
+        return torch.cat(perms)[:n_draws]
+
+    def _balanced(self, n_draws):
+        device = self._counts.device
+        n_classes = self._counts.numel()
+        cls = torch.randint(n_classes, (n_draws,), device=device, generator=self.generator)
+        within = torch.rand(n_draws, device=device, generator=self.generator)
+        position = self._offsets[cls] + (within * self._counts[cls]).long()
+        return self._by_class[position]
+
+    def __iter__(self):
+        X, y = self.dataset.X, self.dataset.y
+        n_batches = len(self)
+        n_lab, n_unl = self._halves()
+        lab = unl = None
+        if n_lab:
+            lab = (self._balanced(n_batches * n_lab) if self.balance_classes
+                   else self._stream(self.labeled, n_batches * n_lab))
+        if n_unl:
+            unl = self._stream(self.unlabeled, n_batches * n_unl)
+        for b in range(n_batches):
+            parts = []
+            if lab is not None:
+                parts.append(lab[b * n_lab:(b + 1) * n_lab])
+            if unl is not None:
+                parts.append(unl[b * n_unl:(b + 1) * n_unl])
+            rows = torch.cat(parts)
+            yield {"X": X[rows], "rows": rows}, y[rows]

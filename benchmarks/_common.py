@@ -1,0 +1,58 @@
+"""Shared helpers of the benchmark scripts: run metadata and result files."""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+PACKAGES = ("skclean", "torch", "skorch", "scikit-learn", "imbalanced-learn", "numpy",
+            "cleanlab")
+
+
+def machine_info(device="cpu"):
+    """Machine, device and package versions, for every results file."""
+    info = {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+        "device": device,
+        "versions": {},
+        "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": " ".join([Path(sys.executable).name] + sys.argv),
+    }
+    try:
+        import torch
+
+        info["torch_threads"] = torch.get_num_threads()
+        if device.startswith("cuda") and torch.cuda.is_available():
+            info["device_name"] = torch.cuda.get_device_name()
+    except ImportError:  # pragma: no cover
+        pass
+    for name in PACKAGES:
+        try:
+            info["versions"][name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    try:
+        info["git_commit"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+            cwd=Path(__file__).parent, check=False,
+        ).stdout.strip()
+    except OSError:  # pragma: no cover
+        pass
+    return info
+
+
+def write_results(name, payload, markdown):
+    """Write ``results/<name>.json`` and ``results/<name>.md``."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown)
+    print(markdown)

@@ -1,0 +1,398 @@
+"""PiModelClassifier: Pi-model and temporal ensembling on the labels a filter kept."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
+from skorch.utils import is_dataset
+from sklearn.utils.validation import column_or_1d
+from torch import nn
+from torch.utils.data import DataLoader
+
+from ..base import UNLABELED
+from ._classifier import CNNClassifier, _encoded_accuracy
+from ._data import SemiSupervisedBatches, as_device_dataset
+from ._modules import DeepCleanCNN
+from .callbacks import ConsistencyRampUp, LearningRateRampDown
+
+__all__ = ["PiModelClassifier"]
+
+_DEFAULT_UNSUPERVISED_WEIGHT = {"pi": 100.0, "temporal": 30.0}
+
+
+def translate(X, max_shift, generator=None):
+    """Shift each image of ``X`` (n, c, h, w) by up to ``max_shift`` pixels, zero-filled."""
+    n, channels, height, width = X.shape
+    padded = F.pad(X, (max_shift,) * 4)
+    shifts = torch.randint(
+        0, 2 * max_shift + 1, (2, n), device=X.device, generator=generator
+    )
+    rows = shifts[0][:, None] + torch.arange(height, device=X.device)
+    cols = shifts[1][:, None] + torch.arange(width, device=X.device)
+    return padded[
+        torch.arange(n, device=X.device)[:, None, None, None],
+        torch.arange(channels, device=X.device)[None, :, None, None],
+        rows[:, None, :, None],
+        cols[:, None, None, :],
+    ]
+
+
+class PiModelClassifier(CNNClassifier):
+    """Semi-supervised network that learns from every row, trusting only kept labels.
+
+    Stage 2 of Ding et al.'s two-stage approach: rows labelled -1 (for
+    example rejected by :class:`~skclean.filters.ConfidenceRankFilter` with
+    ``mode="unlabel"``) are unlabelled; the loss is cross-entropy on the
+    labelled rows of a batch plus ``w(t)`` times a consistency term on all its
+    rows (Laine & Aila, 2017):
+
+    - ``ensemble="pi"``: the network sees each batch twice, under different
+      stochastic perturbations (random translations of up to ``translate``
+      pixels for images, Gaussian input noise of ``noise_std``, dropout); the
+      consistency term is the mean squared difference of the two softmax
+      outputs.
+    - ``ensemble="temporal"``: one pass per batch; the target is an
+      exponential moving average of each row's past predictions (momentum
+      ``ensemble_momentum``, bias-corrected).
+
+    ``w(t)`` ramps up as ``exp(-5 (1 - t/T)^2)`` over ``rampup_epochs`` to
+    ``unsupervised_weight`` (times the labelled fraction when
+    ``scale_unsupervised_weight``), or stays fixed with ``rampup_epochs=0``.
+    Batches hold ``batch_size // 2`` labelled rows, drawn class-balanced, and
+    ``batch_size // 2`` unlabelled rows (Algorithm 1).
+
+    Everything else (modules, ``device="auto"``, ``random_state``, label
+    types, pickling, skorch parameters) is as in
+    :class:`~skclean.nets.CNNClassifier`.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=DeepCleanCNN
+        The network, as in :class:`~skclean.nets.CNNClassifier`. Use
+        :class:`~skclean.nets.MLP` for the two-stage paper's MNIST network.
+
+    ensemble : {"pi", "temporal"}, default="pi"
+        Pi-model or temporal ensembling.
+
+    unsupervised_weight : float, default=None
+        Maximum consistency weight ``w_max``; None means Laine & Aila's 100
+        for the Pi-model and 30 for temporal ensembling.
+
+    scale_unsupervised_weight : bool, default=True
+        Multiply ``unsupervised_weight`` by the fraction of labelled rows, as
+        Laine & Aila do.
+
+    rampup_epochs : int, default=10
+        Length of the Gaussian ramp-up of the consistency weight; 0 keeps it
+        fixed from the first epoch (the paper's large-scale setting).
+
+    rampdown_epochs : int, default=0
+        Lower the learning rate over this many last epochs (Laine & Aila's
+        ramp-down); 0 keeps it constant.
+
+    noise_std : float, default=0.15
+        Standard deviation of the Gaussian noise added to the inputs in training.
+
+    translate : int or "auto", default="auto"
+        Largest random translation, in pixels, of image inputs in training.
+        ``"auto"``: 2 pixels (Laine & Aila) for images whose smaller side is at
+        least 24 pixels (MNIST, CIFAR-10), none for smaller images such as 8x8
+        digits, where a 2-pixel shift destroys the digit, and none for
+        non-image inputs.
+
+    ensemble_momentum : float, default=0.6
+        Momentum of the temporal ensemble.
+
+    balance_classes : bool, default=True
+        Draw the labelled half of each batch class-balanced (oversampling the
+        small classes, sec. 3.3 of Ding et al.).
+
+    pretrained : CNNClassifier, torch.nn.Module or dict, default=None
+        Start from these weights (stage 1's network, as in the paper): a
+        fitted :class:`~skclean.nets.CNNClassifier` with the same classes, a
+        module, or a ``state_dict``. The architecture must match.
+
+    lr, max_epochs, batch_size, device, verbose, input_shape, random_state, \
+**kwargs
+        As in :class:`~skclean.nets.CNNClassifier` (``lr`` default 1e-3,
+        ``max_epochs`` 50, ``batch_size`` 256 rows: 128 labelled + 128 unlabelled).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Classes of the labelled rows; never contains -1.
+
+    n_labeled_ : int
+        Number of labelled rows in the last fit.
+
+    unsupervised_weight_ : float
+        The maximum consistency weight used, after scaling.
+
+    consistency_weight_ : float
+        The consistency weight of the last epoch.
+
+    n_features_in_, feature_names_in_, input_shape_, class_weight_, module_, history_
+        As in :class:`~skclean.nets.CNNClassifier`.
+
+    See Also
+    --------
+    skclean.filters.ConfidenceRankFilter : Stage 1: decides which labels to keep.
+    skclean.nets.CNNClassifier : The same network, supervised.
+
+    References
+    ----------
+    .. [1] Y. Ding, L. Wang, D. Fan, W. Xu and J. Huang, "A Semi-Supervised
+       Two-Stage Approach to Learning from Noisy Labels", WACV 2018.
+    .. [2] S. Laine and T. Aila, "Temporal Ensembling for Semi-Supervised
+       Learning", ICLR 2017.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skclean.nets import MLP, PiModelClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = (X / 16).astype("float32")
+    >>> y_partial = y.copy()
+    >>> y_partial[np.random.RandomState(0).rand(len(y)) < 0.8] = -1  # hide 80%
+    >>> clf = PiModelClassifier(MLP, max_epochs=5, random_state=0)
+    >>> clf.fit(X, y_partial).classes_
+    array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    >>> bool(clf.score(X, y) > 0.7)
+    True
+    """
+
+    _accepts_unlabeled = True
+
+    def __init__(
+        self,
+        module=DeepCleanCNN,
+        *args,
+        ensemble="pi",
+        unsupervised_weight=None,
+        scale_unsupervised_weight=True,
+        rampup_epochs=10,
+        rampdown_epochs=0,
+        noise_std=0.15,
+        translate="auto",
+        ensemble_momentum=0.6,
+        balance_classes=True,
+        pretrained=None,
+        **kwargs,
+    ):
+        super().__init__(module, *args, **kwargs)
+        self.ensemble = ensemble
+        self.unsupervised_weight = unsupervised_weight
+        self.scale_unsupervised_weight = scale_unsupervised_weight
+        self.rampup_epochs = rampup_epochs
+        self.rampdown_epochs = rampdown_epochs
+        self.noise_std = noise_std
+        self.translate = translate
+        self.ensemble_momentum = ensemble_momentum
+        self.balance_classes = balance_classes
+        self.pretrained = pretrained
+
+    @property
+    def _default_callbacks(self):
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("consistency_rampup", ConsistencyRampUp()),
+            ("lr_rampdown", LearningRateRampDown()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            (
+                "valid_acc",
+                EpochScoring(_encoded_accuracy, name="valid_acc", lower_is_better=False),
+            ),
+            ("print_log", PrintLog()),
+        ]
+
+    # -- labels -------------------------------------------------------------
+    def _encode_y(self, y):
+        """Encode labelled rows as class indices and unlabelled rows (-1) as -1."""
+        y = column_or_1d(y, warn=True)
+        # Labels are checked without the -1 entries: string labels mixed with
+        # the integer -1 are not a label type scikit-learn recognises.
+        unlabeled = _is_unlabeled(y)
+        labels = y[~unlabeled]
+        if labels.shape[0] == 0:
+            raise ValueError(
+                f"{type(self).__name__} needs labelled rows: every label in y is -1."
+            )
+        encoded = super()._encode_y(labels)
+        out = np.full(y.shape[0], UNLABELED, dtype=np.int64)
+        out[~unlabeled] = encoded
+        return out
+
+    def _prepare_fit(self, X, y):
+        X_valid, y_encoded = super()._prepare_fit(X, y)
+        if self.ensemble not in _DEFAULT_UNSUPERVISED_WEIGHT:
+            raise ValueError(
+                f"ensemble must be 'pi' or 'temporal', got {self.ensemble!r}."
+            )
+        self.n_labeled_ = int(np.sum(y_encoded >= 0))
+        w_max = self.unsupervised_weight
+        if w_max is None:
+            w_max = _DEFAULT_UNSUPERVISED_WEIGHT[self.ensemble]
+        if self.scale_unsupervised_weight:
+            w_max *= self.n_labeled_ / y_encoded.shape[0]
+        self.unsupervised_weight_ = float(w_max)
+        self.consistency_weight_ = 0.0
+        self._n_train = y_encoded.shape[0]
+        return X_valid, y_encoded
+
+    def _make_class_weight(self, y_encoded):
+        return super()._make_class_weight(y_encoded[y_encoded >= 0])
+
+    # -- training -----------------------------------------------------------
+    def initialize_module(self):
+        """Instantiate the module and load the ``pretrained`` weights, if any."""
+        super().initialize_module()
+        if self.pretrained is not None and hasattr(self, "input_shape_"):
+            self.module_.load_state_dict(self._pretrained_state())
+        return self
+
+    def _pretrained_state(self):
+        source = self.pretrained
+        if isinstance(source, CNNClassifier):
+            if not getattr(source, "initialized_", False):
+                raise ValueError("pretrained must be a fitted CNNClassifier.")
+            if not np.array_equal(source.classes_, self.classes_):
+                raise ValueError(
+                    f"pretrained was fitted on classes {source.classes_.tolist()}, but "
+                    f"the labelled rows hold classes {self.classes_.tolist()}."
+                )
+            source = source.module_
+        if isinstance(source, nn.Module):
+            source = source.state_dict()
+        if not isinstance(source, dict):
+            raise TypeError(
+                "pretrained must be a fitted CNNClassifier, a torch.nn.Module or a "
+                f"state_dict, got {type(source).__name__}."
+            )
+        return {key: value.detach().clone() for key, value in source.items()}
+
+    def initialize(self):
+        super().initialize()
+        self._ensemble_targets = None
+        return self
+
+    def get_iterator(self, dataset, training=False):
+        """Half-labelled, half-unlabelled batches for training (Algorithm 1)."""
+        base, indices = as_device_dataset(dataset)
+        if not training or base is None or self.iterator_train is not DataLoader:
+            return super().get_iterator(dataset, training=training)
+        kwargs = self.get_params_for("iterator_train")
+        return SemiSupervisedBatches(
+            base,
+            indices,
+            kwargs.get("batch_size", self.batch_size),
+            generator=self._batch_generator(base.X.device),
+            balance_classes=self.balance_classes,
+        )
+
+    def _perturb(self, X):
+        shift = self.translate
+        if shift == "auto":
+            shift = 2 if X.ndim == 4 and min(X.shape[2:]) >= 24 else 0
+        if shift and X.ndim == 4:
+            X = translate(X, shift)
+        if self.noise_std:
+            X = X + self.noise_std * torch.randn_like(X)
+        return X
+
+    def _supervised_loss(self, logits, y):
+        labeled = y >= 0
+        if not torch.any(labeled):
+            return logits.sum() * 0.0  # keeps the graph; no NaN on an all-unlabelled batch
+        return self.criterion_(logits[labeled], y[labeled])
+
+    def _temporal_targets(self, rows, n_classes, device):
+        if self._ensemble_targets is None:
+            self._ensemble_targets = {
+                "ensemble": torch.zeros(self._n_train, n_classes, device=device),
+                "epoch": torch.zeros(self._n_train, n_classes, device=device),
+                "epochs": 0,
+            }
+        state = self._ensemble_targets
+        if state["epochs"] == 0:
+            return None
+        correction = 1.0 - self.ensemble_momentum ** state["epochs"]
+        return state["ensemble"][rows] / correction
+
+    def train_step_single(self, batch, **fit_params):
+        """One step: supervised cross-entropy + ``w(t)`` x consistency."""
+        self._set_training(True)
+        inputs, y = batch
+        X, rows = inputs["X"], inputs["rows"]
+        logits = self.module_(self._perturb(X), **fit_params)
+        probs = torch.softmax(logits, dim=1)
+        if self.ensemble == "pi":
+            other = torch.softmax(self.module_(self._perturb(X), **fit_params), dim=1)
+            consistency = F.mse_loss(probs, other)
+        else:
+            target = self._temporal_targets(rows, probs.shape[1], probs.device)
+            self._ensemble_targets["epoch"][rows] = probs.detach()
+            consistency = (
+                F.mse_loss(probs, target) if target is not None else probs.sum() * 0.0
+            )
+        loss = self._supervised_loss(logits, y) + self.consistency_weight_ * consistency
+        loss.backward()
+        return {"loss": loss, "y_pred": logits}
+
+    def validation_step(self, batch, **fit_params):
+        """Loss on the labelled rows of a validation batch only."""
+        self._set_training(False)
+        X, y = batch
+        with torch.no_grad():
+            logits = self.infer(X, **fit_params)
+            loss = self._supervised_loss(logits, y)
+        return {"loss": loss, "y_pred": logits}
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_end(net, dataset_train, dataset_valid, **kwargs)
+        state = getattr(self, "_ensemble_targets", None)
+        if self.ensemble == "temporal" and state is not None:
+            alpha = self.ensemble_momentum
+            state["ensemble"].mul_(alpha).add_(state["epoch"], alpha=1.0 - alpha)
+            state["epochs"] += 1
+
+    def fit(self, X, y, **fit_params):
+        """Train on ``X, y`` where ``y == -1`` marks unlabelled rows.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features) or \
+                (n_samples, channels, height, width)
+            Every training row, labelled or not.
+
+        y : array-like of shape (n_samples,)
+            Labels, -1 for unlabelled rows (object dtype with -1 for string
+            labels). At least two classes among the labelled rows.
+
+        **fit_params : dict
+            Passed to skorch.
+
+        Returns
+        -------
+        self : PiModelClassifier
+            The fitted classifier.
+        """
+        super().fit(X, y, **fit_params)
+        self._ensemble_targets = None  # a training-time buffer, not model state
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+
+def _is_unlabeled(y):
+    """Boolean mask of the -1 entries of a label array of any dtype."""
+    if y.dtype.kind in "iuf":
+        return y == UNLABELED
+    if y.dtype.kind == "O":
+        return np.array([isinstance(v, int | np.integer) and v == UNLABELED for v in y],
+                        dtype=bool)
+    return np.zeros(y.shape[0], dtype=bool)

@@ -1,0 +1,189 @@
+"""PiModelClassifier: semi-supervised training on the labels a filter kept."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+
+from skclean.nets import MLP, CNNClassifier, PiModelClassifier
+from skclean.nets._data import DeviceDataset, SemiSupervisedBatches
+from skclean.nets._pi_model import translate
+from skclean.nets.callbacks import gaussian_rampup
+
+
+@pytest.fixture(scope="module")
+def hidden_digits():
+    """Digits with 90% of the training labels hidden (-1)."""
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(np.float32)
+    rng = np.random.RandomState(0)
+    perm = rng.permutation(len(y))
+    train, test = perm[:1300], perm[1300:]
+    y_partial = y[train].copy()
+    hidden = rng.rand(len(train)) < 0.9
+    y_partial[hidden] = -1
+    return X[train], y_partial, y[train], X[test], y[test]
+
+
+def _fast(**params):
+    defaults = {"module": MLP, "max_epochs": 3, "batch_size": 64, "random_state": 0}
+    return PiModelClassifier(**{**defaults, **params})
+
+
+@pytest.mark.parametrize(
+    "ensemble, weight, margin", [("pi", None, 0.01), ("temporal", 100.0, 0.0)]
+)
+def test_beats_the_same_net_on_the_labelled_rows_alone(
+    hidden_digits, ensemble, weight, margin
+):
+    X, y_partial, _, X_test, y_test = hidden_digits
+    labeled = y_partial != -1
+    pi = _fast(ensemble=ensemble, max_epochs=30, unsupervised_weight=weight)
+    pi.fit(X, y_partial)
+    steps = len(pi.history_) * pi.history_[-1, "train_batch_count"]
+    # The supervised net gets at least as many optimizer steps as the Pi-model.
+    epochs = int(np.ceil(steps / np.ceil(labeled.sum() / 64)))
+    supervised = CNNClassifier(module=MLP, max_epochs=epochs, batch_size=64, random_state=0)
+    supervised.fit(X[labeled], y_partial[labeled])
+    assert pi.score(X_test, y_test) > supervised.score(X_test, y_test) + margin
+
+
+def test_classes_come_from_labelled_rows_only(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    clf = _fast().fit(X, y_partial)
+    np.testing.assert_array_equal(clf.classes_, np.arange(10))
+    assert -1 not in set(clf.predict(X))
+    assert clf.n_labeled_ == int(np.sum(y_partial != -1))
+
+
+def test_string_labels_with_minus_one_as_unlabelled(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    names = np.array(list("abcdefghij"), dtype=object)
+    y_obj = np.where(y_partial == -1, -1, names[np.clip(y_partial, 0, 9)]).astype(object)
+    clf = _fast().fit(X, y_obj)
+    np.testing.assert_array_equal(clf.classes_, names)
+    assert set(clf.predict(X[:20])) <= set(names)
+
+
+def test_no_nan_loss_with_batches_without_labels(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    y_few = np.full_like(y_partial, -1)
+    y_few[:2] = [0, 1]  # two labelled rows in 1300
+    clf = _fast(batch_size=16, balance_classes=False).fit(X, y_few)
+    losses = [row["train_loss"] for row in clf.history_]
+    assert np.all(np.isfinite(losses))
+
+
+def test_all_unlabelled_raises(hidden_digits):
+    X, *_ = hidden_digits
+    with pytest.raises(ValueError, match="needs labelled rows"):
+        _fast().fit(X[:50], np.full(50, -1))
+
+
+def test_one_labelled_class_raises(hidden_digits):
+    X, *_ = hidden_digits
+    y = np.full(50, -1)
+    y[:5] = 3
+    with pytest.raises(ValueError, match="at least two classes"):
+        _fast().fit(X[:50], y)
+
+
+def test_batches_are_half_labelled_half_unlabelled():
+    y = torch.tensor([0, 0, 0, 1] + [-1] * 12)
+    dataset = DeviceDataset(torch.zeros(16, 2), y)
+    batches = SemiSupervisedBatches(
+        dataset, None, 8, generator=torch.Generator().manual_seed(0), balance_classes=True
+    )
+    assert len(batches) == 3  # 12 unlabelled rows, 4 per batch
+    drawn = []
+    for inputs, yb in batches:
+        assert (yb >= 0).sum() == 4 and (yb < 0).sum() == 4
+        drawn.append(yb[yb >= 0])
+    labels = torch.cat(drawn)
+    # Class-balanced: the single row of class 1 is oversampled to about half.
+    assert 3 <= int((labels == 1).sum()) <= 9
+    unlabeled_rows = torch.cat([inputs["rows"][yb < 0] for inputs, yb in batches])
+    assert sorted(unlabeled_rows.tolist()) == list(range(4, 16))
+
+
+def test_translation_shifts_images_and_keeps_shape():
+    X = torch.zeros(50, 1, 28, 28)
+    X[:, :, 14, 14] = 1.0
+    shifted = translate(X, 2, generator=torch.Generator().manual_seed(0))
+    assert shifted.shape == X.shape
+    positions = shifted[:, 0].flatten(1).argmax(1)
+    rows, cols = positions // 28, positions % 28
+    assert rows.min() >= 12 and rows.max() <= 16 and cols.min() >= 12 and cols.max() <= 16
+    assert len(set(positions.tolist())) > 5
+
+
+def test_gaussian_rampup_schedule():
+    values = [gaussian_rampup(t, 10) for t in range(12)]
+    assert values[0] == pytest.approx(np.exp(-5))
+    assert all(a <= b for a, b in zip(values, values[1:]))
+    assert values[10] == values[11] == 1.0
+    assert gaussian_rampup(0, 0) == 1.0
+
+
+def test_consistency_weight_ramps_up_and_scales(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    clf = _fast(max_epochs=4, rampup_epochs=4, unsupervised_weight=100).fit(X, y_partial)
+    weights = clf.history_[:, "consistency_weight"]
+    assert all(a < b for a, b in zip(weights, weights[1:]))
+    fraction = np.mean(y_partial != -1)
+    assert clf.unsupervised_weight_ == pytest.approx(100 * fraction)
+    fixed = _fast(max_epochs=2, rampup_epochs=0, scale_unsupervised_weight=False)
+    fixed.fit(X, y_partial)
+    assert fixed.history_[:, "consistency_weight"] == [100.0, 100.0]
+
+
+def test_lr_rampdown(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    clf = _fast(max_epochs=4, rampdown_epochs=2, lr=0.01).fit(X, y_partial)
+    assert clf.optimizer_.param_groups[0]["lr"] < 0.01
+
+
+def test_warm_start_from_a_fitted_cnnclassifier(hidden_digits):
+    X, y_partial, y_true, X_test, y_test = hidden_digits
+    stage1 = CNNClassifier(module=MLP, max_epochs=20, batch_size=64, random_state=0)
+    stage1.fit(X, y_true)
+    pi = _fast(max_epochs=0, pretrained=stage1).fit(X, y_partial)
+    np.testing.assert_allclose(pi.predict_proba(X_test), stage1.predict_proba(X_test))
+    other = CNNClassifier(module=MLP, max_epochs=1).fit(X[:40], np.arange(40) % 3)
+    with pytest.raises(ValueError, match="classes"):
+        _fast(pretrained=other).fit(X, y_partial)
+    with pytest.raises(TypeError, match="pretrained"):
+        _fast(pretrained="weights.pt").fit(X, y_partial)
+
+
+def test_images_with_the_cnn(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    clf = PiModelClassifier(max_epochs=1, batch_size=128, random_state=0)
+    clf.fit(X[:300].reshape(-1, 1, 8, 8), y_partial[:300])
+    assert clf.predict(X[:5].reshape(-1, 1, 8, 8)).shape == (5,)
+
+
+def test_same_seed_same_model_and_pickle(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    a = _fast(ensemble="temporal").fit(X, y_partial)
+    b = _fast(ensemble="temporal").fit(X, y_partial)
+    np.testing.assert_array_equal(a.predict_proba(X[:30]), b.predict_proba(X[:30]))
+    loaded = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(loaded.predict_proba(X[:30]), a.predict_proba(X[:30]))
+
+
+def test_internal_validation_scores_labelled_rows_only(hidden_digits):
+    from skorch.dataset import ValidSplit
+
+    X, y_partial, *_ = hidden_digits
+    clf = _fast(max_epochs=2, train_split=ValidSplit(4, stratified=False)).fit(X, y_partial)
+    assert np.isfinite(clf.history_[-1, "valid_loss"])
+    assert 0 <= clf.history_[-1, "valid_acc"] <= 1
+
+
+def test_unknown_ensemble_raises(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    with pytest.raises(ValueError, match="ensemble"):
+        _fast(ensemble="mean-teacher").fit(X, y_partial)
