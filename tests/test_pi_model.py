@@ -154,7 +154,7 @@ def test_warm_start_from_a_fitted_cnnclassifier(hidden_digits):
     other = CNNClassifier(module=MLP, max_epochs=1).fit(X[:40], np.arange(40) % 3)
     with pytest.raises(ValueError, match="classes"):
         _fast(pretrained=other).fit(X, y_partial)
-    with pytest.raises(TypeError, match="pretrained"):
+    with pytest.raises(ValueError, match="pretrained"):
         _fast(pretrained="weights.pt").fit(X, y_partial)
 
 

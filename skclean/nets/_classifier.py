@@ -3,6 +3,7 @@
 import contextlib
 import inspect
 import math
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -10,6 +11,12 @@ from skorch import NeuralNetClassifier
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 from skorch.utils import is_dataset
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
@@ -180,6 +187,18 @@ class CNNClassifier(NeuralNetClassifier):
     True
     """
 
+    # Validated at fit time (skorch validates its own prefixed parameters).
+    _parameter_constraints: dict = {
+        "lr": [Interval(Real, 0, None, closed="left")],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+        "device": [str, torch.device, None],
+        "verbose": ["verbose"],
+        "input_shape": [tuple, list, None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         module=DeepCleanCNN,
@@ -280,7 +299,8 @@ class CNNClassifier(NeuralNetClassifier):
                     f"X has samples of shape {sample_shape}, but {type(self).__name__} "
                     f"was fitted on samples of shape {self.input_shape_}."
                 )
-        X_valid = np.asarray(X_valid, dtype=np.float32)
+        # Contiguous float32: torch cannot wrap negative strides (e.g. X[::-1]).
+        X_valid = np.ascontiguousarray(X_valid, dtype=np.float32)
         return X_valid.reshape((X_valid.shape[0], *self.input_shape_))
 
     def _encode_y(self, y):
@@ -295,7 +315,12 @@ class CNNClassifier(NeuralNetClassifier):
         return encoded.astype(np.int64)
 
     def _prepare_fit(self, X, y):
-        """Validate the training data, set the data-dependent attributes."""
+        """Validate the parameters and the training data, set data-dependent attributes."""
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            self.get_params(deep=False),
+            caller_name=type(self).__name__,
+        )
         X_valid = self._validate_X(X, reset=True)
         if y is None:
             raise ValueError(

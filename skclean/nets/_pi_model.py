@@ -1,10 +1,13 @@
 """PiModelClassifier: Pi-model and temporal ensembling on the labels a filter kept."""
 
+from numbers import Integral, Real
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 from skorch.utils import is_dataset
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
 from torch import nn
 from torch.utils.data import DataLoader
@@ -164,6 +167,20 @@ class PiModelClassifier(CNNClassifier):
 
     _accepts_unlabeled = True
 
+    _parameter_constraints: dict = {
+        **CNNClassifier._parameter_constraints,
+        "ensemble": [StrOptions({"pi", "temporal"})],
+        "unsupervised_weight": [Interval(Real, 0, None, closed="left"), None],
+        "scale_unsupervised_weight": ["boolean"],
+        "rampup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "rampdown_epochs": [Interval(Integral, 0, None, closed="left")],
+        "noise_std": [Interval(Real, 0, None, closed="left")],
+        "translate": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "ensemble_momentum": [Interval(Real, 0, 1, closed="left")],
+        "balance_classes": ["boolean"],
+        "pretrained": [CNNClassifier, nn.Module, dict, None],
+    }
+
     def __init__(
         self,
         module=DeepCleanCNN,
@@ -226,10 +243,6 @@ class PiModelClassifier(CNNClassifier):
 
     def _prepare_fit(self, X, y):
         X_valid, y_encoded = super()._prepare_fit(X, y)
-        if self.ensemble not in _DEFAULT_UNSUPERVISED_WEIGHT:
-            raise ValueError(
-                f"ensemble must be 'pi' or 'temporal', got {self.ensemble!r}."
-            )
         self.n_labeled_ = int(np.sum(y_encoded >= 0))
         w_max = self.unsupervised_weight
         if w_max is None:
