@@ -1,11 +1,15 @@
 """Test-session settings shared by tests/ and the doctests in skclean/."""
 
+from threadpoolctl import threadpool_limits
+
 try:
     import torch
 except ImportError:  # pragma: no cover
     torch = None
 
+# The test data are tiny: one thread is as fast as two, and it avoids the large
+# slow-downs of OpenMP/BLAS threads competing for the cores with other processes
+# (joblib workers of n_jobs=2 tests, Dask workers).
+threadpool_limits(1)
 if torch is not None:
-    # The test data are tiny: one thread is as fast as two and avoids the large
-    # slow-downs of OpenMP threads competing with other processes for the cores.
     torch.set_num_threads(1)

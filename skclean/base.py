@@ -6,12 +6,18 @@ from abc import abstractmethod
 import numpy as np
 from imblearn.base import SamplerMixin
 from imblearn.utils import check_target_type
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, _fit_context
 from sklearn.preprocessing import label_binarize
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _num_samples, check_consistent_length, validate_data
+from sklearn.utils.validation import (
+    _num_samples,
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
 
 from .exceptions import ClassRemovedWarning
 
@@ -121,6 +127,9 @@ class BaseLabelSampler(SamplerMixin, OneToOneFeatureMixin, BaseEstimator):
         """
         check_consistent_length(X, y)
         check_classification_targets(y)
+        shape = getattr(y, "shape", None)
+        if shape is not None and len(shape) == 2 and shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # warns as scikit-learn classifiers do
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         if _num_samples(X) == 0:
             raise ValueError(
@@ -255,7 +264,8 @@ class BaseLabelFilter(BaseLabelSampler):
 
         if self.mode == "drop":
             self.sample_indices_ = np.flatnonzero(keep)
-            X_out = _safe_indexing(X, self.sample_indices_)
+            # COO/DIA/... inputs cannot be indexed: take their validated CSR form.
+            X_out = _safe_indexing(X_valid if issparse(X) else X, self.sample_indices_)
             y_out = y_valid[self.sample_indices_]
             y_in = _safe_indexing(y, self.sample_indices_) if hasattr(y, "iloc") else y
         else:
@@ -264,6 +274,11 @@ class BaseLabelFilter(BaseLabelSampler):
             y_out = unlabel(y_valid, keep)
             y_in = y
         return X_out, self._format_y(y_out, y_in, classes, binarize_y)
+
+    def _fit_resample(self, X, y, **params):  # pragma: no cover - see fit_resample
+        # imblearn's SamplerMixin declares _fit_resample abstract; fit_resample
+        # above replaces it, so subclasses implement _select_labels instead.
+        raise NotImplementedError
 
     @abstractmethod
     def _select_labels(self, X, y, **params):

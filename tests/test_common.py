@@ -70,11 +70,6 @@ EXPECTED_FAILED_CHECKS = {
     "Pipeline": {
         "check_estimators_overwrite_params": _PIPELINE_STEPS,
         "check_dont_overwrite_parameters": _PIPELINE_STEPS,
-        "check_supervised_y_2d": (
-            "the filter step flattens a column-vector y without a "
-            "DataConversionWarning (imbalanced-learn's check_target_type), so the "
-            "final classifier never sees the 2-D y it would warn about"
-        ),
     },
     "CNNClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "PiModelClassifier": {

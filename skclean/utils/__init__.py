@@ -1,5 +1,6 @@
-"""Utilities: estimator discovery."""
+"""Utilities: estimator discovery; does an estimator learn from unlabelled rows."""
 
+from ._unlabeled import accepts_unlabeled
 from .discovery import all_estimators
 
-__all__ = ["all_estimators"]
+__all__ = ["accepts_unlabeled", "all_estimators"]
