@@ -56,3 +56,40 @@ def write_results(name, payload, markdown):
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
     (RESULTS / f"{name}.md").write_text(markdown)
     print(markdown)
+
+
+class PeakRSS:
+    """Peak resident memory of this process above its level at entry, in bytes.
+
+    A background thread samples the RSS every ``interval`` seconds (psutil), so
+    every allocation counts (NumPy, BLAS, torch), not only Python's.
+    """
+
+    def __init__(self, interval=0.005):
+        self.interval = interval
+
+    def __enter__(self):
+        import threading
+
+        import psutil
+
+        self._process = psutil.Process()
+        self.baseline = self._process.memory_info().rss
+        self.peak = self.baseline
+        self._stop = threading.Event()
+
+        def sample():
+            while not self._stop.is_set():
+                self.peak = max(self.peak, self._process.memory_info().rss)
+                self._stop.wait(self.interval)
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._process.memory_info().rss)
+        self.bytes = self.peak - self.baseline
+        return False

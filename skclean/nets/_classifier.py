@@ -153,6 +153,18 @@ class CNNClassifier(NeuralNetClassifier):
     module_ : torch.nn.Module
         The trained network.
 
+    criterion_ : torch.nn.Module
+        The loss, with ``class_weight_`` as its class weights.
+
+    optimizer_ : torch.optim.Optimizer
+        The optimizer, with its state after training.
+
+    callbacks_ : list of (str, skorch.callbacks.Callback)
+        The callbacks used in training, the default ones included.
+
+    classes_inferred_ : ndarray of shape (n_classes,)
+        skorch's name for ``classes_``.
+
     history_ : skorch.History
         Per-epoch and per-batch records (``train_loss``, ``dur`` ...).
 
@@ -202,7 +214,7 @@ class CNNClassifier(NeuralNetClassifier):
     def __init__(
         self,
         module=DeepCleanCNN,
-        *args,
+        *,
         criterion=nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
         lr=1e-3,
@@ -218,7 +230,6 @@ class CNNClassifier(NeuralNetClassifier):
     ):
         super().__init__(
             module,
-            *args,
             criterion=criterion,
             optimizer=optimizer,
             lr=lr,

@@ -134,8 +134,35 @@ class PiModelClassifier(CNNClassifier):
     consistency_weight_ : float
         The consistency weight of the last epoch.
 
-    n_features_in_, feature_names_in_, input_shape_, class_weight_, module_, history_
-        As in :class:`~skclean.nets.CNNClassifier`.
+    n_features_in_ : int
+        Number of values per sample.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a DataFrame with string column names.
+
+    input_shape_ : tuple of int
+        Shape of one sample as the module sees it.
+
+    class_weight_ : ndarray of shape (n_classes,) or None
+        Weights of the classes in the supervised loss.
+
+    module_ : torch.nn.Module
+        The trained network.
+
+    criterion_ : torch.nn.Module
+        The supervised loss.
+
+    optimizer_ : torch.optim.Optimizer
+        The optimizer, with its state after training.
+
+    callbacks_ : list of (str, skorch.callbacks.Callback)
+        The callbacks used in training, the ramp-up and ramp-down included.
+
+    classes_inferred_ : ndarray of shape (n_classes,)
+        skorch's name for ``classes_``.
+
+    history_ : skorch.History
+        Per-epoch records, ``consistency_weight`` included.
 
     See Also
     --------
@@ -144,8 +171,8 @@ class PiModelClassifier(CNNClassifier):
 
     References
     ----------
-    .. [1] Y. Ding, L. Wang, D. Fan, W. Xu and J. Huang, "A Semi-Supervised
-       Two-Stage Approach to Learning from Noisy Labels", WACV 2018.
+    .. [1] Y. Ding, L. Wang, D. Fan and B. Gong, "A Semi-Supervised Two-Stage
+       Approach to Learning from Noisy Labels", WACV 2018.
     .. [2] S. Laine and T. Aila, "Temporal Ensembling for Semi-Supervised
        Learning", ICLR 2017.
 
@@ -184,7 +211,7 @@ class PiModelClassifier(CNNClassifier):
     def __init__(
         self,
         module=DeepCleanCNN,
-        *args,
+        *,
         ensemble="pi",
         unsupervised_weight=None,
         scale_unsupervised_weight=True,
@@ -197,7 +224,7 @@ class PiModelClassifier(CNNClassifier):
         pretrained=None,
         **kwargs,
     ):
-        super().__init__(module, *args, **kwargs)
+        super().__init__(module, **kwargs)
         self.ensemble = ensemble
         self.unsupervised_weight = unsupervised_weight
         self.scale_unsupervised_weight = scale_unsupervised_weight

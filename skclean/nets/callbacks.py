@@ -10,7 +10,18 @@ __all__ = ["ConsistencyRampUp", "LearningRateRampDown", "gaussian_rampup"]
 def gaussian_rampup(epoch, rampup_epochs):
     """Laine & Aila's ramp-up ``exp(-5 (1 - t/T)^2)``: 0 -> 1 over ``rampup_epochs``.
 
-    ``epoch`` counts from 0; with ``rampup_epochs=0`` the weight is 1 from the start.
+    Parameters
+    ----------
+    epoch : int
+        The current epoch, counted from 0.
+
+    rampup_epochs : int
+        Length of the ramp-up; 0 gives 1 from the start.
+
+    Returns
+    -------
+    factor : float
+        The ramp-up factor in (0, 1].
 
     Examples
     --------
