@@ -192,7 +192,8 @@ class CNNClassifier(NeuralNetClassifier):
     >>> from skclean.nets import CNNClassifier
     >>> X, y = load_digits(return_X_y=True)
     >>> X = X.reshape(-1, 1, 8, 8) / 16
-    >>> clf = CNNClassifier(max_epochs=5, random_state=0).fit(X[:1500], y[:1500])
+    >>> clf = CNNClassifier(max_epochs=10, batch_size=64, random_state=0)
+    >>> clf = clf.fit(X[:1500], y[:1500])
     >>> clf.predict(X[1500:1505]).shape
     (5,)
     >>> bool(clf.score(X[1500:], y[1500:]) > 0.8)

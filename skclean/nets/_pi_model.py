@@ -98,10 +98,11 @@ class PiModelClassifier(CNNClassifier):
 
     translate : int or "auto", default="auto"
         Largest random translation, in pixels, of image inputs in training.
-        ``"auto"``: 2 pixels (Laine & Aila) for images whose smaller side is at
-        least 24 pixels (MNIST, CIFAR-10), none for smaller images such as 8x8
-        digits, where a 2-pixel shift destroys the digit, and none for
-        non-image inputs.
+        ``"auto"``: 2 pixels (Laine & Aila) when the module is convolutional
+        and the images' smaller side is at least 24 pixels (MNIST, CIFAR-10);
+        none for fully connected modules (the two-stage paper's MLP uses input
+        noise only), for smaller images such as 8x8 digits, where a 2-pixel
+        shift destroys the digit, and for non-image inputs.
 
     ensemble_momentum : float, default=0.6
         Momentum of the temporal ensemble.
@@ -334,7 +335,8 @@ class PiModelClassifier(CNNClassifier):
     def _perturb(self, X):
         shift = self.translate
         if shift == "auto":
-            shift = 2 if X.ndim == 4 and min(X.shape[2:]) >= 24 else 0
+            convolutional = any(isinstance(m, nn.Conv2d) for m in self.module_.modules())
+            shift = 2 if convolutional and X.ndim == 4 and min(X.shape[2:]) >= 24 else 0
         if shift and X.ndim == 4:
             X = translate(X, shift)
         if self.noise_std:
