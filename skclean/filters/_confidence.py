@@ -1,0 +1,441 @@
+"""ConfidenceRankFilter: keep the labels a classifier confidently agrees with."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import check_array
+
+from ..base import BaseLabelFilter
+
+__all__ = ["ConfidenceRankFilter"]
+
+#: Number of principal components of the default estimator (fewer if X has fewer).
+_DEFAULT_N_COMPONENTS = 50
+
+
+def _default_estimator(n_features, n_train, sparse, random_state):
+    """StandardScaler -> PCA(<= 50) -> LogisticRegression, sized to the data.
+
+    Sparse X (e.g. text) is scaled without centring and not projected.
+    """
+    if sparse:
+        return make_pipeline(
+            StandardScaler(with_mean=False), LogisticRegression(max_iter=1000)
+        )
+    n_components = max(1, min(_DEFAULT_N_COMPONENTS, n_features, n_train))
+    return make_pipeline(
+        StandardScaler(),
+        PCA(n_components=n_components, random_state=random_state),
+        LogisticRegression(max_iter=1000),
+    )
+
+
+def _min_count(fraction, n):
+    """Smallest k with ``k / n >= fraction`` (as floats compare), at most n."""
+    k = int(np.ceil(fraction * n))
+    while k > 0 and (k - 1) / n >= fraction:
+        k -= 1
+    while k < n and k / n < fraction:
+        k += 1
+    return min(k, n)
+
+
+def _top_up(keep, agree, score, y_index, n_classes, min_fraction):
+    """Add rows down each class's ranking until ``min_fraction`` of it is kept.
+
+    The rows not yet kept are ranked agreeing rows first, then by ``score``
+    (descending). Rows tied with the last one added are added too, so the
+    result does not depend on the order of the rows.
+    """
+    keep = keep.copy()
+    for k in range(n_classes):
+        rows = np.flatnonzero(y_index == k)
+        missing = _min_count(min_fraction, rows.size) - int(keep[rows].sum())
+        if missing <= 0:
+            continue
+        candidates = rows[~keep[rows]]
+        tier = (~agree[candidates]).astype(np.int8)
+        cand_score = score[candidates]
+        last = np.lexsort((-cand_score, tier))[missing - 1]
+        chosen = (tier < tier[last]) | (
+            (tier == tier[last]) & (cand_score >= cand_score[last])
+        )
+        keep[candidates[chosen]] = True
+    return keep
+
+
+class ConfidenceRankFilter(BaseLabelFilter):
+    """Keep the labels that a classifier trained on the noisy data confirms.
+
+    Stage 1 of Ding et al.'s two-stage approach [1]_. A classifier gives every
+    row out-of-fold class probabilities; then, class by class:
+
+    1. labels the classifier disagrees with (its most probable class is not the
+       given label) are rejected;
+    2. the agreeing rows of class ``c`` are ranked by ``P(c | x)`` and those
+       with ``P(c | x) >= threshold`` are kept;
+    3. if fewer than ``min_fraction`` of the class's rows are kept, more are
+       added down the ranking, agreeing rows first and then, if still too few,
+       the disagreeing rows ranked by ``P(c | x)``.
+
+    With a trusted subset (``clean_mask``), it follows the paper's clean-set
+    variant instead: one binary classifier per class, trained on the clean rows
+    of that class against the clean rows of the other classes, rejects the
+    noisy rows of its class that it classifies as negative.
+
+    Parameters
+    ----------
+    estimator : classifier or None, default=None
+        Classifier with ``predict_proba``, cloned before fitting. ``None`` uses
+        ``StandardScaler -> PCA(min(50, n_features)) -> LogisticRegression``
+        (for sparse ``X``: ``StandardScaler(with_mean=False) ->
+        LogisticRegression``); see Notes.
+
+    cv : int, cross-validation generator, iterable or None, default=5
+        How the probabilities are computed. An int ``n`` gives
+        ``StratifiedKFold(n, shuffle=True)`` seeded by ``random_state`` (every
+        class then needs ``n`` rows); a splitter or an iterable of
+        ``(train, test)`` splits is used as given (its test folds must
+        partition the rows). ``None`` is the paper's
+        in-sample pre-training: fit on all rows, predict on the same rows,
+        which gives more confident (over-fitted) probabilities.
+        Not used with ``y_proba`` or ``clean_mask``.
+
+    threshold : float in [0, 1], default=0.9
+        Agreeing rows with ``P(label | x) >= threshold`` are kept.
+
+    min_fraction : float in [0, 1], default=0.1
+        Every class keeps at least this fraction of its rows (the paper's "top
+        10%"). ``0`` lets a class be emptied, with a
+        :class:`~skclean.exceptions.ClassRemovedWarning`.
+
+    mode : {"drop", "unlabel"}, default="drop"
+        ``"drop"`` returns only the rows whose label is kept; ``"unlabel"``
+        returns every row, with rejected labels set to -1 (the input of the
+        paper's stage 2, :class:`~skclean.nets.PiModelClassifier`).
+
+    n_jobs : int, default=None
+        Number of jobs of :func:`~sklearn.model_selection.cross_val_predict`.
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of the cross-validation shuffling and of the default estimator.
+        A given ``estimator`` keeps its own ``random_state``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in ``y``, sorted; the columns of ``y_proba_``.
+
+    kept_mask_ : ndarray of shape (n_samples,)
+        True where the label was kept.
+
+    sample_indices_ : ndarray of shape (n_samples_resampled,)
+        Indices of the returned rows in the input.
+
+    report_ : :class:`~skclean.base.FilterReport`
+        Per-class counts. Its ``estimated_noise_rate`` is the fraction of each
+        class's rows whose label the classifier disagrees with.
+
+    sampling_strategy_ : dict
+        Number of labels kept per class.
+
+    y_proba_ : ndarray of shape (n_samples, n_classes)
+        The probabilities the decisions were based on: the out-of-fold (or
+        in-sample, or given) class probabilities; in the clean-set variant,
+        column ``k`` holds class ``k``'s binary classifier's probability that
+        the row belongs to class ``k`` (rows need not sum to 1).
+
+    estimator_ : estimator
+        The classifier that produced ``y_proba_`` (a clone of ``estimator`` or
+        the default). Fitted on all rows when ``cv=None``; with
+        cross-validation its fold copies are fitted and discarded. Not set
+        when ``y_proba`` or ``clean_mask`` is passed.
+
+    estimators_ : list of estimators
+        Clean-set variant only: the fitted binary classifier of each class, in
+        the order of ``classes_``.
+
+    n_features_in_ : int
+        Number of features of ``X`` (``channels * height * width`` for images).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features of ``X``; defined only when ``X`` has string
+        column names.
+
+    See Also
+    --------
+    KMeansLabelFilter : Keep each label's most distinct K-means cluster.
+    imblearn.under_sampling.InstanceHardnessThreshold : Keep the rows a
+        classifier finds easy, to balance classes.
+    cleanlab.filter.find_label_issues : Confident-learning label filter.
+
+    Notes
+    -----
+    The default estimator scales the features, projects them on at most 50
+    principal components and fits a multinomial logistic regression. It needs
+    no tuning, works on tabular data and on flattened images, scales linearly
+    with the number of rows, and computes 5-fold probabilities for the 60,000
+    MNIST training images in about a minute on two CPU cores. The projection
+    also regularises: under 50% symmetric noise on a 10,000-image MNIST subset
+    it predicts the clean labels better (84% against 60%) and several times
+    faster than a logistic regression on all 784 pixels; an SGD classifier
+    with ``log_loss`` was slower still and less accurate. Pass any classifier
+    with ``predict_proba`` (a network, or for images
+    ``make_pipeline(PCA(50), KNeighborsClassifier(50))``, as fast on MNIST and
+    more accurate, but quadratic in the number of rows) for better
+    probabilities.
+
+    Out-of-fold probabilities estimate ``P(noisy label | x)``: under symmetric
+    noise of rate ``r`` the largest is about ``1 - r``, so with ``r >= 0.1``
+    few rows reach ``threshold=0.9`` and each class keeps about
+    ``min_fraction`` of its rows, the most confident ones. The paper's
+    in-sample pre-training (``cv=None``) with a flexible model gives more
+    confident probabilities and keeps more rows, with lower precision.
+
+    When a noise process makes the wrong label the most probable one for some
+    images (asymmetric noise above 50%, e.g. 2->7 with rate 0.6), the
+    classifier learns it, and neither agreement nor ranking can tell those
+    labels apart: on MNIST with Ding et al.'s pairs at rate 0.6, 97% of the
+    kept labels are correct (76% before), the wrong ones mostly 2s labelled 7
+    that step 3 keeps. The clean-set variant, with 2% trusted rows, reaches
+    99%.
+
+    Rows tied with the last row added by step 3 are kept as well, so a class
+    may keep slightly more than ``min_fraction`` and the result does not
+    depend on the order of the rows. A row agrees when its label has the
+    highest probability (ties included).
+
+    In a pipeline, pass ``y_proba`` or ``clean_mask`` as
+    ``confidencerankfilter__y_proba=...`` to :func:`skclean.pipeline.make_pipeline`;
+    imbalanced-learn's own Pipeline (0.14) forwards fit parameters to
+    ``fit_resample`` only with metadata routing enabled
+    (``set_fit_resample_request(y_proba=True)``). Under cross-validation,
+    per-row parameters are split with the training folds.
+
+    In the clean-set variant a noisy row is kept when its class's binary
+    classifier gives it a probability of at least 0.5, as in the paper
+    (``threshold`` is not used); clean rows are always kept, and
+    ``min_fraction`` still applies.
+
+    References
+    ----------
+    .. [1] Y. Ding et al., "A Semi-Supervised Two-Stage Approach to Learning
+       from Noisy Labels", WACV 2018, sec. 3.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skclean.filters import ConfidenceRankFilter
+    >>> from skclean.noise import flip_labels
+    >>> X, y = load_digits(return_X_y=True)
+    >>> y_noisy = flip_labels(y, kind="asymmetric", rate=0.3, pairs="ding2018",
+    ...                       random_state=0)
+    >>> filt = ConfidenceRankFilter(random_state=0)
+    >>> X_kept, y_kept = filt.fit_resample(X, y_noisy)
+    >>> round(float(np.mean(y_noisy == y)), 2)  # labels right before filtering
+    0.87
+    >>> round(float(np.mean(y_kept == y[filt.sample_indices_])), 2)  # after
+    0.99
+    >>> min(filt.report_["kept_fraction"]) >= 0.1  # min_fraction per class
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseLabelFilter._parameter_constraints,
+        "estimator": [HasMethods(["fit", "predict_proba"]), None],
+        "cv": ["cv_object"],
+        "threshold": [Interval(Real, 0, 1, closed="both")],
+        "min_fraction": [Interval(Real, 0, 1, closed="both")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    _accept_sparse = True
+
+    def __init__(
+        self,
+        *,
+        estimator=None,
+        cv=5,
+        threshold=0.9,
+        min_fraction=0.1,
+        mode="drop",
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.cv = cv
+        self.threshold = threshold
+        self.min_fraction = min_fraction
+        self.mode = mode
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def fit_resample(self, X, y, *, y_proba=None, clean_mask=None):
+        """Filter the labels of ``X, y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, ...)
+            Training data, flat or image-shaped.
+
+        y : array-like of shape (n_samples,)
+            Noisy labels; at least two classes.
+
+        y_proba : array-like of shape (n_samples, n_classes), default=None
+            Precomputed class probabilities (e.g. out-of-fold predictions of a
+            network), columns in sorted class order. Nothing is trained.
+
+        clean_mask : array-like of bool of shape (n_samples,), default=None
+            True for rows whose label is trusted: selects the clean-set
+            variant. Every class needs at least one clean row.
+
+        Returns
+        -------
+        X_resampled : {array-like, sparse matrix, DataFrame}
+            ``X[sample_indices_]``, in the container and shape of ``X``.
+
+        y_resampled : array-like
+            The kept labels (``mode="drop"``), or every label with the
+            rejected ones set to -1 (``mode="unlabel"``).
+        """
+        return super().fit_resample(X, y, y_proba=y_proba, clean_mask=clean_mask)
+
+    def _select_labels(self, X, y, y_proba=None, clean_mask=None):
+        for name in ("estimator_", "estimators_"):
+            self.__dict__.pop(name, None)
+        classes, y_index = np.unique(y, return_inverse=True)
+        n_samples, n_classes = y.shape[0], classes.shape[0]
+        if y_proba is not None and clean_mask is not None:
+            raise ValueError(
+                "Pass either y_proba (precomputed probabilities) or clean_mask (the "
+                "clean-set variant, which trains its own classifiers), not both."
+            )
+        rng = check_random_state(self.random_state)
+        rows = np.arange(n_samples)
+        if clean_mask is not None:
+            clean = self._check_clean_mask(clean_mask, y_index, classes)
+            self.y_proba_ = self._clean_set_proba(X, y_index, clean, n_classes, rng)
+            score = self.y_proba_[rows, y_index]
+            agree = clean | (score >= 0.5)
+            keep = agree
+        else:
+            if y_proba is not None:
+                self.y_proba_ = self._check_y_proba(y_proba, n_samples, classes)
+            else:
+                self.y_proba_ = self._predict_proba(X, y, classes, rng)
+            score = self.y_proba_[rows, y_index]
+            agree = score >= self.y_proba_.max(axis=1)
+            keep = agree & (score >= self.threshold)
+        self._agree_mask = agree
+        return _top_up(keep, agree, score, y_index, n_classes, self.min_fraction)
+
+    def _estimated_noise_rate(self, y, keep, classes):
+        return [float(np.mean(~self._agree_mask[y == c])) for c in classes]
+
+    def _make_estimator(self, X, n_train, rng):
+        if self.estimator is None:
+            return _default_estimator(
+                X.shape[1], n_train, sp.issparse(X), rng.randint(np.iinfo(np.int32).max)
+            )
+        return clone(self.estimator)
+
+    def _predict_proba(self, X, y, classes, rng):
+        """Out-of-fold (or, with ``cv=None``, in-sample) class probabilities."""
+        if self.cv is None:
+            self.estimator_ = self._make_estimator(X, X.shape[0], rng)
+            self.estimator_.fit(X, y)
+            proba = self.estimator_.predict_proba(X)
+            # Put the columns in sorted class order whatever the estimator's.
+            columns = np.searchsorted(classes, self.estimator_.classes_)
+            out = np.zeros((X.shape[0], classes.shape[0]))
+            out[:, columns] = proba
+            return out
+        if isinstance(self.cv, Integral):
+            counts = np.bincount(np.searchsorted(classes, y), minlength=classes.size)
+            rare = counts < self.cv
+            if np.any(rare):
+                raise ValueError(
+                    f"ConfidenceRankFilter(cv={self.cv}) needs at least {self.cv} "
+                    "rows of every class for its stratified out-of-fold "
+                    f"probabilities, but class(es) {classes[rare].tolist()} have "
+                    f"only {counts[rare].tolist()}. Lower cv, use cv=None "
+                    "(in-sample) or pass y_proba."
+                )
+            cv = StratifiedKFold(
+                self.cv, shuffle=True, random_state=rng.randint(np.iinfo(np.int32).max)
+            )
+        else:
+            cv = check_cv(self.cv, y, classifier=True)
+        splits = list(cv.split(X, y))
+        n_train = min(train.shape[0] for train, _ in splits)
+        self.estimator_ = self._make_estimator(X, n_train, rng)
+        return cross_val_predict(
+            self.estimator_, X, y, cv=splits, method="predict_proba", n_jobs=self.n_jobs
+        )
+
+    def _clean_set_proba(self, X, y_index, clean, n_classes, rng):
+        """One binary classifier per class: its clean rows vs the other clean rows."""
+        X_clean = _safe_indexing(X, np.flatnonzero(clean))
+        y_clean = y_index[clean]
+        proba = np.zeros((X.shape[0], n_classes))
+        self.estimators_ = []
+        for k in range(n_classes):
+            estimator = self._make_estimator(X, X_clean.shape[0], rng)
+            estimator.fit(X_clean, y_clean == k)
+            positive = list(estimator.classes_).index(True)
+            proba[:, k] = estimator.predict_proba(X)[:, positive]
+            self.estimators_.append(estimator)
+        return proba
+
+    @staticmethod
+    def _check_y_proba(y_proba, n_samples, classes):
+        y_proba = check_array(
+            y_proba, dtype=np.float64, ensure_2d=False, input_name="y_proba"
+        )
+        expected = (n_samples, classes.shape[0])
+        if y_proba.shape != expected:
+            raise ValueError(
+                f"y_proba must have shape (n_samples, n_classes) = {expected}, one "
+                f"column per class in sorted order {classes.tolist()}; got shape "
+                f"{y_proba.shape}."
+            )
+        if np.any(y_proba < 0) or np.any(y_proba > 1):
+            raise ValueError(
+                "y_proba must hold probabilities in [0, 1]; got values from "
+                f"{y_proba.min():.3g} to {y_proba.max():.3g}."
+            )
+        return y_proba
+
+    @staticmethod
+    def _check_clean_mask(clean_mask, y_index, classes):
+        clean = np.asarray(clean_mask)
+        if clean.dtype != bool:
+            raise TypeError(
+                "clean_mask must be a boolean array, True for rows with trusted "
+                f"labels; got dtype {clean.dtype}. To mark rows by their indices, "
+                "pass np.isin(np.arange(n_samples), indices)."
+            )
+        if clean.shape != y_index.shape:
+            raise ValueError(
+                f"clean_mask must have shape (n_samples,) = {y_index.shape}; got "
+                f"shape {clean.shape}."
+            )
+        n_clean = np.bincount(y_index[clean], minlength=classes.shape[0])
+        if np.any(n_clean == 0):
+            raise ValueError(
+                "The clean-set variant trains one classifier per class from its "
+                "clean rows, but clean_mask marks no row of class(es) "
+                f"{classes[n_clean == 0].tolist()} as clean."
+            )
+        return clean

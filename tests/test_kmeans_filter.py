@@ -1,0 +1,198 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.frozen import FrozenEstimator
+
+from skclean.filters import KMeansLabelFilter, _kmeans
+from skclean.noise import flip_labels
+
+
+@pytest.fixture(scope="module")
+def noisy_digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16, flip_labels(y, rate=0.5, random_state=0), y
+
+
+def _precision(filt, y_noisy, y_clean):
+    return np.mean(y_noisy[filt.kept_mask_] == y_clean[filt.kept_mask_])
+
+
+def test_farthest_cluster_beats_the_noise(noisy_digits):
+    X, y_noisy, y_clean = noisy_digits
+    filt = KMeansLabelFilter(random_state=0).fit(X, y_noisy)
+    baseline = np.mean(y_noisy == y_clean)
+    assert baseline < 0.52
+    assert _precision(filt, y_noisy, y_clean) > baseline + 0.25
+    assert 0.35 < filt.kept_mask_.mean() < 0.65
+    # "largest" is the weaker rule under heavy symmetric noise.
+    largest = KMeansLabelFilter(selection="largest", random_state=0).fit(X, y_noisy)
+    assert _precision(largest, y_noisy, y_clean) < _precision(filt, y_noisy, y_clean)
+
+
+def test_auto_is_farthest(noisy_digits):
+    X, y, _ = noisy_digits
+    auto = KMeansLabelFilter(random_state=1).fit(X, y)
+    farthest = KMeansLabelFilter(selection="farthest", random_state=1).fit(X, y)
+    np.testing.assert_array_equal(auto.kept_mask_, farthest.kept_mask_)
+
+
+def test_fitted_attributes(noisy_digits):
+    X, y, _ = noisy_digits
+    filt = KMeansLabelFilter(n_clusters=3, n_keep=2, random_state=0).fit(X, y)
+    assert set(filt.cluster_centers_) == set(range(10))
+    assert filt.cluster_centers_[4].shape == (3, 64)
+    assert all(len(kept) == 2 for kept in filt.kept_clusters_.values())
+    assert filt.cluster_labels_.shape == y.shape
+    assert set(np.unique(filt.cluster_labels_)) == {0, 1, 2}
+    for label, kept in filt.kept_clusters_.items():
+        rows = y == label
+        np.testing.assert_array_equal(
+            filt.kept_mask_[rows], np.isin(filt.cluster_labels_[rows], kept)
+        )
+    np.testing.assert_allclose(filt.global_center_, X.mean(axis=0))
+    assert filt.features_ is None and filt.n_features_in_ == 64
+    # estimated_noise_rate is the rejected fraction, as documented.
+    np.testing.assert_allclose(
+        filt.report_["estimated_noise_rate"],
+        1 - np.array(filt.report_["kept_fraction"]),
+    )
+
+
+def test_farthest_picks_the_centroid_farthest_from_the_global_mean(noisy_digits):
+    X, y, _ = noisy_digits
+    filt = KMeansLabelFilter(random_state=0).fit(X, y)
+    for label, centers in filt.cluster_centers_.items():
+        distances = np.linalg.norm(centers - filt.global_center_, axis=1)
+        assert filt.kept_clusters_[label].tolist() == [int(np.argmax(distances))]
+
+
+def test_largest_and_compact_rules():
+    rng = np.random.RandomState(0)
+    # Per label: a tight blob of 30 rows and a wide blob of 10 rows far away.
+    tight = rng.normal(0, 0.1, size=(30, 2))
+    wide = rng.normal(0, 2.0, size=(10, 2)) + [20, 20]
+    X = np.vstack([tight, wide, tight + [0, 50], wide + [0, 50]])
+    y = np.repeat([0, 1], 40)
+    for selection in ("largest", "compact"):
+        filt = KMeansLabelFilter(selection=selection, random_state=0).fit(X, y)
+        np.testing.assert_array_equal(filt.kept_mask_, np.tile(np.arange(40) < 30, 2))
+
+
+def test_callable_selection(noisy_digits):
+    X, y, _ = noisy_digits
+    seen = {}
+
+    def smallest(X_label, labels, centers, global_center):
+        seen["args"] = (X_label.shape, labels.shape, centers.shape, global_center.shape)
+        return int(np.argmin(np.bincount(labels)))
+
+    filt = KMeansLabelFilter(selection=smallest, random_state=0).fit(X, y)
+    n_rows = np.sum(y == 9)
+    assert seen["args"] == ((n_rows, 64), (n_rows,), (2, 64), (64,))
+    for label, kept in filt.kept_clusters_.items():
+        sizes = np.bincount(filt.cluster_labels_[y == label])
+        assert kept.tolist() == [int(np.argmin(sizes))]
+
+    keep_all = KMeansLabelFilter(selection=lambda *a: [0, 1], random_state=0).fit(X, y)
+    assert keep_all.kept_mask_.all()
+
+
+@pytest.mark.parametrize(
+    "result, error, match",
+    [
+        (5, ValueError, r"must lie in \[0, 2\)"),
+        ([], TypeError, "non-empty list"),
+        ("0", TypeError, "cluster index"),
+        (0.5, TypeError, "cluster index"),
+    ],
+)
+def test_callable_selection_bad_return(noisy_digits, result, error, match):
+    X, y, _ = noisy_digits
+    with pytest.raises(error, match=match):
+        KMeansLabelFilter(selection=lambda *a: result).fit(X, y)
+
+
+def test_n_keep_at_least_n_clusters_keeps_everything(noisy_digits):
+    X, y, _ = noisy_digits
+    assert KMeansLabelFilter(n_keep=2).fit(X, y).kept_mask_.all()
+    assert KMeansLabelFilter(n_clusters=1).fit(X, y).kept_mask_.all()
+
+
+def test_features_are_cloned_fit_and_used(noisy_digits):
+    X, y, _ = noisy_digits
+    pca = PCA(n_components=10, random_state=0)
+    filt = KMeansLabelFilter(features=pca, random_state=0).fit(X, y)
+    assert not hasattr(pca, "components_")  # the parameter is left unfitted
+    assert filt.features_.n_components_ == 10
+    assert filt.cluster_centers_[0].shape == (2, 10)
+    assert filt.global_center_.shape == (10,)
+
+
+def test_frozen_features_are_not_refit(noisy_digits):
+    X, y, _ = noisy_digits
+    pca = PCA(n_components=5, random_state=0).fit(X[:100])
+    components = pca.components_.copy()
+    filt = KMeansLabelFilter(features=FrozenEstimator(pca), random_state=0).fit(X, y)
+    np.testing.assert_array_equal(filt.features_.components_, components)
+
+
+def test_features_must_keep_the_rows(noisy_digits):
+    X, y, _ = noisy_digits
+
+    class DropsRows:
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            return X[:-1]
+
+        def get_params(self, deep=True):
+            return {}
+
+    with pytest.raises(ValueError, match="one row"):
+        KMeansLabelFilter(features=DropsRows()).fit(X, y)
+
+
+def test_class_with_fewer_rows_than_clusters():
+    X = np.arange(14, dtype=float).reshape(7, 2)
+    y = np.array([0, 0, 0, 1, 1, 1, 2])
+    with pytest.raises(ValueError, match=r"label\(s\) \[2\] have only \[1\]"):
+        KMeansLabelFilter(n_clusters=2).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_clusters": 0}, "n_clusters"),
+        ({"n_keep": 0}, "n_keep"),
+        ({"selection": "nearest"}, "selection"),
+        ({"algorithm": "elkan"}, "algorithm"),
+        ({"features": "pca"}, "features"),
+    ],
+)
+def test_bad_parameters(params, match):
+    X, y = np.ones((6, 2)), [0, 1] * 3
+    with pytest.raises(ValueError, match=match):
+        KMeansLabelFilter(**params).fit(X, y)
+
+
+def test_minibatch_algorithm(noisy_digits, monkeypatch):
+    X, y_noisy, y_clean = noisy_digits
+    filt = KMeansLabelFilter(algorithm="minibatch", random_state=0).fit(X, y_noisy)
+    assert _precision(filt, y_noisy, y_clean) > 0.7
+    # "auto" switches to MiniBatchKMeans for large labels.
+    monkeypatch.setattr(_kmeans, "_MINIBATCH_MIN_ROWS", 100)
+    auto = KMeansLabelFilter(random_state=0).fit(X, y_noisy)
+    np.testing.assert_array_equal(auto.kept_mask_, filt.kept_mask_)
+
+
+def test_sparse_input_and_compact_on_sparse(noisy_digits):
+    X, y, _ = noisy_digits
+    for selection in ("farthest", "compact"):
+        dense = KMeansLabelFilter(selection=selection, random_state=0).fit(X, y)
+        sparse = KMeansLabelFilter(selection=selection, random_state=0)
+        X_out, _ = sparse.fit_resample(sp.csc_matrix(X), y)
+        assert sp.issparse(X_out)
+        np.testing.assert_array_equal(sparse.kept_mask_, dense.kept_mask_)
