@@ -1,5 +1,9 @@
 """Test-session settings shared by tests/ and the doctests in skclean/."""
 
+# Load the libraries that bring their own BLAS/OpenMP runtimes first, so that
+# the limit below reaches all of them.
+import scipy.linalg  # noqa: F401
+import sklearn.cluster  # noqa: F401
 from threadpoolctl import threadpool_limits
 
 try:

@@ -11,8 +11,15 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-PACKAGES = ("skclean", "torch", "skorch", "scikit-learn", "imbalanced-learn", "numpy",
-            "cleanlab")
+PACKAGES = (
+    "skclean",
+    "torch",
+    "skorch",
+    "scikit-learn",
+    "imbalanced-learn",
+    "numpy",
+    "cleanlab",
+)
 
 
 def machine_info(device="cpu"):
@@ -42,8 +49,11 @@ def machine_info(device="cpu"):
             pass
     try:
         info["git_commit"] = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-            cwd=Path(__file__).parent, check=False,
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            check=False,
         ).stdout.strip()
     except OSError:  # pragma: no cover
         pass
@@ -53,7 +63,9 @@ def machine_info(device="cpu"):
 def write_results(name, payload, markdown):
     """Write ``results/<name>.json`` and ``results/<name>.md``."""
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    (RESULTS / f"{name}.json").write_text(
+        json.dumps(payload, indent=2, default=str) + "\n"
+    )
     (RESULTS / f"{name}.md").write_text(markdown)
     print(markdown)
 

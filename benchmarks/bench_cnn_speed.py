@@ -23,11 +23,10 @@ import argparse
 import statistics
 import time
 
-import numpy as np
 import torch
+from _common import machine_info, write_results
 from skorch import NeuralNetClassifier
 
-from _common import machine_info, write_results
 from skclean.datasets import load_mnist
 from skclean.nets import MLP, CNNClassifier, DeepCleanCNN
 
@@ -68,7 +67,11 @@ def train_floor(X, y, *, module, epochs, batch_size, lr, device, seed):
 def train_cnnclassifier(X, y, *, module, epochs, batch_size, lr, device, seed):
     clf = CNNClassifier(
         MODULES[module][0],
-        max_epochs=epochs, batch_size=batch_size, lr=lr, device=device, random_state=seed
+        max_epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        device=device,
+        random_state=seed,
     )
     clf.fit(X, y)
     _sync(device)
@@ -121,8 +124,14 @@ def main():
 
     X_train, X_test, y_train, y_test = load_mnist(return_X_y=True, as_images=True)
     X, y = X_train[: args.n_train], y_train[: args.n_train]
-    settings = dict(module=args.module, epochs=args.epochs, batch_size=args.batch_size, lr=1e-3,
-                    device=args.device, seed=args.seed)
+    settings = dict(
+        module=args.module,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=1e-3,
+        device=args.device,
+        seed=args.seed,
+    )
 
     # Warm-up (allocations, kernels, lazy imports) before anything is timed.
     for trainer in TRAINERS.values():
@@ -152,8 +161,13 @@ def main():
     full = None
     if args.full_mnist:
         start = time.perf_counter()
-        clf = CNNClassifier(max_epochs=50, batch_size=256, lr=1e-3, device=args.device,
-                            random_state=args.seed).fit(X_train, y_train)
+        clf = CNNClassifier(
+            max_epochs=50,
+            batch_size=256,
+            lr=1e-3,
+            device=args.device,
+            random_state=args.seed,
+        ).fit(X_train, y_train)
         _sync(args.device)
         full = {
             "seconds": time.perf_counter() - start,

@@ -22,8 +22,8 @@ import sys
 import time
 
 import numpy as np
-
 from _common import PeakRSS, machine_info, write_results
+
 from skclean import CNNClassifier, ConfidenceRankFilter, KMeansLabelFilter, flip_labels
 from skclean.datasets import load_mnist
 from skclean.nets import MLP
@@ -32,15 +32,20 @@ from skclean.nets import MLP
 def _steps(X, y_noisy, epochs):
     return {
         "KMeansLabelFilter().fit_resample": lambda: KMeansLabelFilter(
-            random_state=0).fit_resample(X, y_noisy),
+            random_state=0
+        ).fit_resample(X, y_noisy),
         "KMeansLabelFilter(mode='unlabel').fit_resample": lambda: KMeansLabelFilter(
-            mode="unlabel", random_state=0).fit_resample(X, y_noisy),
+            mode="unlabel", random_state=0
+        ).fit_resample(X, y_noisy),
         "ConfidenceRankFilter().fit_resample": lambda: ConfidenceRankFilter(
-            random_state=0).fit_resample(X, y_noisy),
+            random_state=0
+        ).fit_resample(X, y_noisy),
         "CNNClassifier(MLP).fit": lambda: CNNClassifier(
-            module=MLP, max_epochs=epochs, random_state=0).fit(X, y_noisy),
+            module=MLP, max_epochs=epochs, random_state=0
+        ).fit(X, y_noisy),
         "CNNClassifier(DeepCleanCNN).fit, 1 epoch": lambda: CNNClassifier(
-            max_epochs=1, random_state=0).fit(X, y_noisy),
+            max_epochs=1, random_state=0
+        ).fit(X, y_noisy),
     }
 
 
@@ -53,25 +58,37 @@ def run_step(name, epochs):
     with PeakRSS() as meter:
         step()
     seconds = time.perf_counter() - start
-    return {"step": name, "peak_extra_bytes": meter.bytes,
-            "factor_of_X": meter.bytes / X.nbytes, "seconds": seconds}
+    return {
+        "step": name,
+        "peak_extra_bytes": meter.bytes,
+        "factor_of_X": meter.bytes / X.nbytes,
+        "seconds": seconds,
+    }
 
 
 def run_predict(n_rows):
     X, _, y, _ = load_mnist(return_X_y=True)
-    clf = CNNClassifier(module=MLP, max_epochs=1, random_state=0).fit(X[:5000], y[:5000])
+    clf = CNNClassifier(module=MLP, max_epochs=1, random_state=0).fit(
+        X[:5000], y[:5000]
+    )
     X_big = np.random.default_rng(0).random((n_rows, 784), dtype=np.float32)
     gc.collect()
     start = time.perf_counter()
     with PeakRSS() as meter:
         proba = clf.predict_proba(X_big)
-    return {"rows": n_rows, "X_bytes": X_big.nbytes, "output_bytes": proba.nbytes,
-            "peak_extra_bytes": meter.bytes, "seconds": time.perf_counter() - start}
+    return {
+        "rows": n_rows,
+        "X_bytes": X_big.nbytes,
+        "output_bytes": proba.nbytes,
+        "peak_extra_bytes": meter.bytes,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def _in_child(*args):
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -97,8 +114,13 @@ def main():
     predict = _in_child("--predict", "--predict-rows", str(args.predict_rows))
     print(predict, flush=True)
 
-    payload = {"machine": machine_info("cpu"), "data_bytes": data_bytes, "steps": rows,
-               "predict": predict, "target_filter_factor": 3.0}
+    payload = {
+        "machine": machine_info("cpu"),
+        "data_bytes": data_bytes,
+        "steps": rows,
+        "predict": predict,
+        "target_filter_factor": 3.0,
+    }
     mib = 2**20
     lines = [
         "# Peak memory on 60k x 784 float32 MNIST (CPU)",
@@ -115,8 +137,10 @@ def main():
         target = ""
         if "Filter" in row["step"]:
             target = "< 3x: " + ("met" if row["factor_of_X"] < 3 else "NOT met")
-        lines.append(f"| {row['step']} | {row['peak_extra_bytes'] / mib:.0f} | "
-                     f"{row['factor_of_X']:.2f} | {row['seconds']:.1f} | {target} |")
+        lines.append(
+            f"| {row['step']} | {row['peak_extra_bytes'] / mib:.0f} | "
+            f"{row['factor_of_X']:.2f} | {row['seconds']:.1f} | {target} |"
+        )
     lines += [
         "",
         f"Batched prediction: {predict['rows']:,} rows ({predict['X_bytes'] / mib:.0f} MiB "

@@ -21,10 +21,9 @@ import argparse
 import statistics
 import time
 
-import numpy as np
+from _common import machine_info, write_results
 from sklearn.model_selection import train_test_split
 
-from _common import machine_info, write_results
 from skclean.datasets import load_mnist
 from skclean.filters import ConfidenceRankFilter
 from skclean.nets import MLP, CNNClassifier, PiModelClassifier
@@ -45,27 +44,51 @@ NOISE = {
 # Quoted from Ding et al. (WACV 2018), Table 3, MNIST fully connected, rows
 # "cross-entropy" and "ours" (not measured here).
 PAPER = {
-    "CE": {"p=0": 98.0, "symmetric 0.2": 97.1, "asymmetric 0.2": 97.6, "asymmetric 0.6": 52.9},
-    "two-stage": {"p=0": 98.2, "symmetric 0.2": 97.7, "asymmetric 0.2": 97.8,
-                  "asymmetric 0.6": 83.4},
+    "CE": {
+        "p=0": 98.0,
+        "symmetric 0.2": 97.1,
+        "asymmetric 0.2": 97.6,
+        "asymmetric 0.6": 52.9,
+    },
+    "two-stage": {
+        "p=0": 98.2,
+        "symmetric 0.2": 97.7,
+        "asymmetric 0.2": 97.8,
+        "asymmetric 0.6": 83.4,
+    },
 }
 
 
 def make_models(epochs, stage1_epochs, seed):
     def mlp_classifier(max_epochs):
-        return CNNClassifier(module=MLP, max_epochs=max_epochs, batch_size=256, lr=1e-3,
-                             random_state=seed)
+        return CNNClassifier(
+            module=MLP,
+            max_epochs=max_epochs,
+            batch_size=256,
+            lr=1e-3,
+            random_state=seed,
+        )
 
     two_stage = make_pipeline(
         ConfidenceRankFilter(
-            mode="unlabel", estimator=mlp_classifier(stage1_epochs), cv=3,
-            threshold=0.9, min_fraction=0.1, random_state=seed,
+            mode="unlabel",
+            estimator=mlp_classifier(stage1_epochs),
+            cv=3,
+            threshold=0.9,
+            min_fraction=0.1,
+            random_state=seed,
         ),
         # w_max 10 rather than Laine & Aila's 100: with most labels kept, 100
         # outweighs the supervised loss and the MLP underfits in 40 epochs.
-        PiModelClassifier(module=MLP, max_epochs=epochs, batch_size=256, lr=1e-3,
-                          unsupervised_weight=10.0, rampup_epochs=max(1, epochs // 4),
-                          random_state=seed),
+        PiModelClassifier(
+            module=MLP,
+            max_epochs=epochs,
+            batch_size=256,
+            lr=1e-3,
+            unsupervised_weight=10.0,
+            rampup_epochs=max(1, epochs // 4),
+            random_state=seed,
+        ),
     )
     return {
         "CE (noisy labels)": (mlp_classifier(epochs), "noisy"),
@@ -96,21 +119,32 @@ def main():
         if args.quick:
             X_train, y_train = X_train[:10_000], y_train[:10_000]
         for setting, noise in NOISE.items():
-            y_noisy = y_train if noise is None else flip_labels(
-                y_train, random_state=seed, **noise
+            y_noisy = (
+                y_train
+                if noise is None
+                else flip_labels(y_train, random_state=seed, **noise)
             )
-            for name, (model, labels) in make_models(epochs, stage1_epochs, seed).items():
+            for name, (model, labels) in make_models(
+                epochs, stage1_epochs, seed
+            ).items():
                 if labels == "clean" and setting != "p=0":
                     # The clean-label ceiling does not depend on the noise setting.
-                    results[name].setdefault(setting, []).append(results[name]["p=0"][-1])
+                    results[name].setdefault(setting, []).append(
+                        results[name]["p=0"][-1]
+                    )
                     continue
                 start = time.perf_counter()
                 model.fit(X_train, y_noisy if labels == "noisy" else y_train)
-                seconds[name].setdefault(setting, []).append(time.perf_counter() - start)
+                seconds[name].setdefault(setting, []).append(
+                    time.perf_counter() - start
+                )
                 accuracy = 100 * float(model.score(X_test, y_test))
                 results[name].setdefault(setting, []).append(accuracy)
-                print(f"seed {seed} {setting:15s} {name:18s} {accuracy:6.2f} "
-                      f"({seconds[name][setting][-1]:.0f} s)", flush=True)
+                print(
+                    f"seed {seed} {setting:15s} {name:18s} {accuracy:6.2f} "
+                    f"({seconds[name][setting][-1]:.0f} s)",
+                    flush=True,
+                )
 
     def mean_std(values):
         std = statistics.stdev(values) if len(values) > 1 else 0.0
@@ -125,9 +159,14 @@ def main():
     mode = "quick" if args.quick else "full"
     payload = {
         "machine": machine_info("cpu"),
-        "settings": {"mode": mode, "seeds": seeds, "epochs": epochs,
-                     "stage1_epochs": stage1_epochs, "n_train": len(X_train),
-                     "n_test": len(X_test)},
+        "settings": {
+            "mode": mode,
+            "seeds": seeds,
+            "epochs": epochs,
+            "stage1_epochs": stage1_epochs,
+            "n_train": len(X_train),
+            "n_test": len(X_test),
+        },
         "test_accuracy_percent": results,
         "fit_seconds": seconds,
         "paper_quoted": PAPER,
@@ -150,16 +189,27 @@ def main():
         "|" + " --- |" * (len(NOISE) + 1),
     ]
     for name in results:
-        lines.append(f"| {name} | " + " | ".join(mean_std(results[name][s]) for s in NOISE)
-                     + " |")
+        lines.append(
+            f"| {name} | "
+            + " | ".join(mean_std(results[name][s]) for s in NOISE)
+            + " |"
+        )
     for name, row in PAPER.items():
-        lines.append(f"| paper: {name} (quoted) | "
-                     + " | ".join(f"{row[s]:.1f}" for s in NOISE) + " |")
-    lines += ["", "| noise | two-stage | >= paper? | >= clean ceiling - 1? |",
-              "| --- | ---: | --- | --- |"]
+        lines.append(
+            f"| paper: {name} (quoted) | "
+            + " | ".join(f"{row[s]:.1f}" for s in NOISE)
+            + " |"
+        )
+    lines += [
+        "",
+        "| noise | two-stage | >= paper? | >= clean ceiling - 1? |",
+        "| --- | ---: | --- | --- |",
+    ]
     for setting, ours, paper, aim in targets:
-        lines.append(f"| {setting} | {ours:.2f} | {'yes' if ours >= paper else 'no'} "
-                     f"({paper}) | {'yes' if ours >= aim else 'no'} ({aim:.2f}) |")
+        lines.append(
+            f"| {setting} | {ours:.2f} | {'yes' if ours >= paper else 'no'} "
+            f"({paper}) | {'yes' if ours >= aim else 'no'} ({aim:.2f}) |"
+        )
     write_results(f"two_stage_mnist_{mode}", payload, "\n".join(lines) + "\n")
 
 

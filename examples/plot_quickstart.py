@@ -59,16 +59,21 @@ def flat(model):
 candidates = {
     "logistic regression": (flat(LogisticRegression(max_iter=500)), "noisy"),
     "KMeansLabelFilter + logistic regression": (
-        flat(make_pipeline(KMeansLabelFilter(random_state=SEED),
-                           LogisticRegression(max_iter=500))),
+        flat(
+            make_pipeline(
+                KMeansLabelFilter(random_state=SEED), LogisticRegression(max_iter=500)
+            )
+        ),
         "noisy",
     ),
     "CNN": (cnn(), "noisy"),
     "KMeansLabelFilter + CNN": (
-        make_pipeline(KMeansLabelFilter(random_state=SEED), cnn()), "noisy"
+        make_pipeline(KMeansLabelFilter(random_state=SEED), cnn()),
+        "noisy",
     ),
     "ConfidenceRankFilter + CNN": (
-        make_pipeline(ConfidenceRankFilter(random_state=SEED), cnn()), "noisy"
+        make_pipeline(ConfidenceRankFilter(random_state=SEED), cnn()),
+        "noisy",
     ),
     "ConfidenceRankFilter(unlabel) + PiModel": (
         make_pipeline(

@@ -70,7 +70,9 @@ class FilterReport(dict):
     def __str__(self):
         columns = list(self)
         cells = [[_format_cell(v) for v in self[c]] for c in columns]
-        widths = [max([len(c)] + [len(v) for v in col]) for c, col in zip(columns, cells)]
+        widths = [
+            max([len(c)] + [len(v) for v in col]) for c, col in zip(columns, cells)
+        ]
         lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths))]
         for row in zip(*cells):
             lines.append("  ".join(v.rjust(w) for v, w in zip(row, widths)))
@@ -259,7 +261,7 @@ class BaseLabelFilter(BaseLabelSampler):
                 "a classifier trained on its output cannot predict them. See "
                 "report_, and loosen the filter (e.g. min_fraction > 0).",
                 ClassRemovedWarning,
-                stacklevel=2,
+                stacklevel=3,  # past the _fit_context wrapper, to the caller
             )
 
         if self.mode == "drop":

@@ -326,7 +326,13 @@ class LabelNoise(BaseLabelSampler):
     }
 
     def __init__(
-        self, *, kind="symmetric", rate=0.2, pairs=None, transition=None, random_state=None
+        self,
+        *,
+        kind="symmetric",
+        rate=0.2,
+        pairs=None,
+        transition=None,
+        random_state=None,
     ):
         self.kind = kind
         self.rate = rate

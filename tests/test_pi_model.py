@@ -45,7 +45,9 @@ def test_beats_the_same_net_on_the_labelled_rows_alone(
     steps = len(pi.history_) * pi.history_[-1, "train_batch_count"]
     # The supervised net gets at least as many optimizer steps as the Pi-model.
     epochs = int(np.ceil(steps / np.ceil(labeled.sum() / 64)))
-    supervised = CNNClassifier(module=MLP, max_epochs=epochs, batch_size=64, random_state=0)
+    supervised = CNNClassifier(
+        module=MLP, max_epochs=epochs, batch_size=64, random_state=0
+    )
     supervised.fit(X[labeled], y_partial[labeled])
     assert pi.score(X_test, y_test) > supervised.score(X_test, y_test) + margin
 
@@ -61,7 +63,9 @@ def test_classes_come_from_labelled_rows_only(hidden_digits):
 def test_string_labels_with_minus_one_as_unlabelled(hidden_digits):
     X, y_partial, *_ = hidden_digits
     names = np.array(list("abcdefghij"), dtype=object)
-    y_obj = np.where(y_partial == -1, -1, names[np.clip(y_partial, 0, 9)]).astype(object)
+    y_obj = np.where(y_partial == -1, -1, names[np.clip(y_partial, 0, 9)]).astype(
+        object
+    )
     clf = _fast().fit(X, y_obj)
     np.testing.assert_array_equal(clf.classes_, names)
     assert set(clf.predict(X[:20])) <= set(names)
@@ -94,11 +98,15 @@ def test_batches_are_half_labelled_half_unlabelled():
     y = torch.tensor([0, 0, 0, 1] + [-1] * 12)
     dataset = DeviceDataset(torch.zeros(16, 2), y)
     batches = SemiSupervisedBatches(
-        dataset, None, 8, generator=torch.Generator().manual_seed(0), balance_classes=True
+        dataset,
+        None,
+        8,
+        generator=torch.Generator().manual_seed(0),
+        balance_classes=True,
     )
     assert len(batches) == 3  # 12 unlabelled rows, 4 per batch
     drawn = []
-    for inputs, yb in batches:
+    for _, yb in batches:
         assert (yb >= 0).sum() == 4 and (yb < 0).sum() == 4
         drawn.append(yb[yb >= 0])
     labels = torch.cat(drawn)
@@ -115,7 +123,9 @@ def test_translation_shifts_images_and_keeps_shape():
     assert shifted.shape == X.shape
     positions = shifted[:, 0].flatten(1).argmax(1)
     rows, cols = positions // 28, positions % 28
-    assert rows.min() >= 12 and rows.max() <= 16 and cols.min() >= 12 and cols.max() <= 16
+    assert (
+        rows.min() >= 12 and rows.max() <= 16 and cols.min() >= 12 and cols.max() <= 16
+    )
     assert len(set(positions.tolist())) > 5
 
 
@@ -129,7 +139,9 @@ def test_gaussian_rampup_schedule():
 
 def test_consistency_weight_ramps_up_and_scales(hidden_digits):
     X, y_partial, *_ = hidden_digits
-    clf = _fast(max_epochs=4, rampup_epochs=4, unsupervised_weight=100).fit(X, y_partial)
+    clf = _fast(max_epochs=4, rampup_epochs=4, unsupervised_weight=100).fit(
+        X, y_partial
+    )
     weights = clf.history_[:, "consistency_weight"]
     assert all(a < b for a, b in zip(weights, weights[1:]))
     fraction = np.mean(y_partial != -1)
@@ -178,7 +190,9 @@ def test_internal_validation_scores_labelled_rows_only(hidden_digits):
     from skorch.dataset import ValidSplit
 
     X, y_partial, *_ = hidden_digits
-    clf = _fast(max_epochs=2, train_split=ValidSplit(4, stratified=False)).fit(X, y_partial)
+    clf = _fast(max_epochs=2, train_split=ValidSplit(4, stratified=False)).fit(
+        X, y_partial
+    )
     assert np.isfinite(clf.history_[-1, "valid_loss"])
     assert 0 <= clf.history_[-1, "valid_acc"] <= 1
 

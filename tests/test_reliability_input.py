@@ -175,8 +175,11 @@ def test_out_of_memory_names_batch_size(digits, monkeypatch):
         clf.fit(X, y)
 
 
-@pytest.mark.parametrize("estimator", [e for e in ESTIMATORS if is_sampler(e)],
-                         ids=[type(e).__name__ for e in ESTIMATORS if is_sampler(e)])
+@pytest.mark.parametrize(
+    "estimator",
+    [e for e in ESTIMATORS if is_sampler(e)],
+    ids=[type(e).__name__ for e in ESTIMATORS if is_sampler(e)],
+)
 def test_samplers_keep_pandas_containers(estimator, digits):
     pd = pytest.importorskip("pandas")
     X, y = digits

@@ -29,7 +29,9 @@ def test_unlabel_mode_and_label_noise_return_X_itself():
 def test_prediction_moves_one_batch_at_a_time(monkeypatch):
     X = np.random.rand(1000, 16).astype(np.float32)
     y = np.arange(1000) % 2
-    clf = CNNClassifier(module=MLP, max_epochs=1, batch_size=128, random_state=0).fit(X, y)
+    clf = CNNClassifier(module=MLP, max_epochs=1, batch_size=128, random_state=0).fit(
+        X, y
+    )
     sizes = []
     original = DeviceBatches.__iter__
 
@@ -46,7 +48,9 @@ def test_prediction_moves_one_batch_at_a_time(monkeypatch):
 
 def test_prediction_data_stay_on_the_cpu():
     X = np.random.rand(300, 16).astype(np.float32)
-    clf = CNNClassifier(module=MLP, max_epochs=1, random_state=0).fit(X, np.arange(300) % 3)
+    clf = CNNClassifier(module=MLP, max_epochs=1, random_state=0).fit(
+        X, np.arange(300) % 3
+    )
     batches = clf.get_iterator(DeviceDataset(X, None, device="cpu"), training=False)
     assert batches.dataset.X.device == torch.device("cpu")
     assert torch.device(batches.device).type == torch.device(clf.device).type

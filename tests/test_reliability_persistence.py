@@ -35,9 +35,12 @@ def _assert_same_output(a, b):
 
 
 @pytest.mark.parametrize("estimator", PREDICTORS, ids=PREDICTOR_IDS)
-@pytest.mark.parametrize("dump, load", [(pickle.dumps, pickle.loads), ("joblib", "joblib")])
-def test_round_trip_gives_identical_predictions(estimator, dump, load, noisy_digits,
-                                                tmp_path):
+@pytest.mark.parametrize(
+    "dump, load", [(pickle.dumps, pickle.loads), ("joblib", "joblib")]
+)
+def test_round_trip_gives_identical_predictions(
+    estimator, dump, load, noisy_digits, tmp_path
+):
     X, y = noisy_digits
     fitted = clone(estimator).fit(X, y)
     if dump == "joblib":
@@ -51,8 +54,11 @@ def test_round_trip_gives_identical_predictions(estimator, dump, load, noisy_dig
         np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
 
 
-@pytest.mark.parametrize("estimator", [e for e in ESTIMATORS if is_sampler(e)],
-                         ids=[type(e).__name__ for e in ESTIMATORS if is_sampler(e)])
+@pytest.mark.parametrize(
+    "estimator",
+    [e for e in ESTIMATORS if is_sampler(e)],
+    ids=[type(e).__name__ for e in ESTIMATORS if is_sampler(e)],
+)
 def test_fitted_samplers_pickle(estimator, noisy_digits):
     X, y = noisy_digits
     fitted = clone(estimator)
@@ -80,7 +86,8 @@ def test_fit_twice_gives_a_fresh_model(estimator, noisy_digits):
 
 @pytest.mark.parametrize(
     # K-means from different seeds may rightly find the same clusters: not listed.
-    "name", ["LabelNoise", "ConfidenceRankFilter", "CNNClassifier", "PiModelClassifier"]
+    "name",
+    ["LabelNoise", "ConfidenceRankFilter", "CNNClassifier", "PiModelClassifier"],
 )
 def test_different_seeds_differ(name, noisy_digits):
     X, y = noisy_digits

@@ -118,7 +118,9 @@ def load_mnist(*, data_home=None, return_X_y=False, as_images=False):
                 ) from exc
             source = "openml"
             os.makedirs(data_home, exist_ok=True)
-            np.savez(cache, **dict(zip(("X_train", "X_test", "y_train", "y_test"), arrays)))
+            np.savez(
+                cache, **dict(zip(("X_train", "X_test", "y_train", "y_test"), arrays))
+            )
 
     X_train, X_test, y_train, y_test = arrays
     if as_images:

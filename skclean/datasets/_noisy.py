@@ -19,7 +19,11 @@ def _load_digits_split(random_state):
     digits = load_digits()
     X = (digits.data / 16.0).astype(np.float32)
     return train_test_split(
-        X, digits.target, test_size=0.25, stratify=digits.target, random_state=random_state
+        X,
+        digits.target,
+        test_size=0.25,
+        stratify=digits.target,
+        random_state=random_state,
     )
 
 
@@ -130,5 +134,7 @@ def load_noisy_dataset(
         noisy_mask=y_noisy != y_train,
         X_test=X_test,
         y_test=y_test,
-        transition=transition_matrix(np.unique(y_train), kind=kind, rate=rate, pairs=pairs),
+        transition=transition_matrix(
+            np.unique(y_train), kind=kind, rate=rate, pairs=pairs
+        ),
     )

@@ -313,16 +313,15 @@ class KMeansLabelFilter(BaseLabelFilter):
     def _embed(self, X, y):
         """Fit and apply ``features``; return a float array or CSR matrix."""
         if self.features is None:
+            # Already validated by fit_resample: only rows must be indexable.
             self.features_ = None
-            Z = X
-        else:
-            self.features_ = clone(self.features).fit(X, y)
-            Z = self.features_.transform(X)
+            return X.tocsr() if sp.issparse(X) else X
+        self.features_ = clone(self.features).fit(X, y)
         Z = check_array(
-            Z,
+            self.features_.transform(X),
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
-            input_name="the output of features" if self.features is not None else "X",
+            input_name="the output of features",
         )
         if Z.shape[0] != y.shape[0]:
             raise ValueError(

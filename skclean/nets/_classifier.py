@@ -7,9 +7,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from skorch import NeuralNetClassifier
-from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
-from skorch.utils import is_dataset
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -20,6 +17,9 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
+from skorch.utils import is_dataset
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -36,7 +36,9 @@ def _encoded_accuracy(net, X, y):
     y_pred = net.predict_proba(X).argmax(axis=1)
     y = np.asarray(y).reshape(-1)
     labeled = y >= 0
-    return float(np.mean(y_pred[labeled] == y[labeled])) if labeled.any() else float("nan")
+    return (
+        float(np.mean(y_pred[labeled] == y[labeled])) if labeled.any() else float("nan")
+    )
 
 
 def _infer_input_shape(X, input_shape):
@@ -204,7 +206,10 @@ class CNNClassifier(NeuralNetClassifier):
     _parameter_constraints: dict = {
         "lr": [Interval(Real, 0, None, closed="left")],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Integral, {-1}),
+        ],
         "device": [str, torch.device, None],
         "verbose": ["verbose"],
         "input_shape": [tuple, list, None],
@@ -280,7 +285,9 @@ class CNNClassifier(NeuralNetClassifier):
             ("valid_loss", PassthroughScoring(name="valid_loss")),
             (
                 "valid_acc",
-                EpochScoring(_encoded_accuracy, name="valid_acc", lower_is_better=False),
+                EpochScoring(
+                    _encoded_accuracy, name="valid_acc", lower_is_better=False
+                ),
             ),
             ("print_log", PrintLog()),
         ]
@@ -456,7 +463,9 @@ class CNNClassifier(NeuralNetClassifier):
             self._generator = None
             yield
             return
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = int(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
         device = torch.device(self.device)
         cuda = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=cuda):

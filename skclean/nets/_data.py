@@ -20,7 +20,9 @@ def _as_tensor(array, device):
     with warnings.catch_warnings():
         # Read-only arrays (pandas, memmaps) are shared, not copied: nothing
         # here writes into them, so torch's warning does not apply.
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        warnings.filterwarnings(
+            "ignore", message="The given NumPy array is not writable"
+        )
         return torch.as_tensor(array).to(device)
 
 
@@ -162,7 +164,9 @@ class SemiSupervisedBatches:
     def __init__(self, dataset, indices, batch_size, *, generator, balance_classes):
         self.dataset = dataset
         rows = (
-            torch.arange(len(dataset), device=dataset.X.device) if indices is None else indices
+            torch.arange(len(dataset), device=dataset.X.device)
+            if indices is None
+            else indices
         )
         targets = dataset.y[rows]
         self.labeled = rows[targets >= 0]
@@ -188,22 +192,29 @@ class SemiSupervisedBatches:
 
     def __len__(self):
         n_lab, n_unl = self._halves()
-        sizes = [math.ceil(n / k) for n, k in
-                 ((self.labeled.numel(), n_lab), (self.unlabeled.numel(), n_unl)) if k]
+        sizes = [
+            math.ceil(n / k)
+            for n, k in ((self.labeled.numel(), n_lab), (self.unlabeled.numel(), n_unl))
+            if k
+        ]
         return max(max(sizes), 1)
 
     def _stream(self, rows, n_draws):
         """``n_draws`` rows: shuffled passes over ``rows``, repeated as needed."""
         device = rows.device
         passes = math.ceil(n_draws / rows.numel())
-        perms = [rows[torch.randperm(rows.numel(), device=device, generator=self.generator)]
-                 for _ in range(passes)]
+        perms = [
+            rows[torch.randperm(rows.numel(), device=device, generator=self.generator)]
+            for _ in range(passes)
+        ]
         return torch.cat(perms)[:n_draws]
 
     def _balanced(self, n_draws):
         device = self._counts.device
         n_classes = self._counts.numel()
-        cls = torch.randint(n_classes, (n_draws,), device=device, generator=self.generator)
+        cls = torch.randint(
+            n_classes, (n_draws,), device=device, generator=self.generator
+        )
         within = torch.rand(n_draws, device=device, generator=self.generator)
         position = self._offsets[cls] + (within * self._counts[cls]).long()
         return self._by_class[position]
@@ -214,15 +225,18 @@ class SemiSupervisedBatches:
         n_lab, n_unl = self._halves()
         lab = unl = None
         if n_lab:
-            lab = (self._balanced(n_batches * n_lab) if self.balance_classes
-                   else self._stream(self.labeled, n_batches * n_lab))
+            lab = (
+                self._balanced(n_batches * n_lab)
+                if self.balance_classes
+                else self._stream(self.labeled, n_batches * n_lab)
+            )
         if n_unl:
             unl = self._stream(self.unlabeled, n_batches * n_unl)
         for b in range(n_batches):
             parts = []
             if lab is not None:
-                parts.append(lab[b * n_lab:(b + 1) * n_lab])
+                parts.append(lab[b * n_lab : (b + 1) * n_lab])
             if unl is not None:
-                parts.append(unl[b * n_unl:(b + 1) * n_unl])
+                parts.append(unl[b * n_unl : (b + 1) * n_unl])
             rows = torch.cat(parts)
             yield {"X": X[rows], "rows": rows}, y[rows]

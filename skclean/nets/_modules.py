@@ -20,7 +20,11 @@ def _conv_block(in_channels, out_channels, kernel_size, stride, pool, dropout):
     # Order as in DeepCleanNet Fig. 2: conv -> ReLU -> [max-pool] -> BN -> [dropout].
     layers = [
         nn.Conv2d(
-            in_channels, out_channels, kernel_size, stride=stride, padding=kernel_size // 2
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=kernel_size // 2,
         ),
         nn.ReLU(inplace=True),
     ]
@@ -70,9 +74,13 @@ class DeepCleanCNN(nn.Module):
 
     def __init__(self, n_classes=10, in_channels=1, input_size=28, dropout=0.2):
         super().__init__()
-        height, width = (input_size, input_size) if isinstance(input_size, int) else input_size
+        height, width = (
+            (input_size, input_size) if isinstance(input_size, int) else input_size
+        )
         if min(height, width) < 8:
-            raise ValueError(f"DeepCleanCNN needs images of at least 8x8, got {height}x{width}.")
+            raise ValueError(
+                f"DeepCleanCNN needs images of at least 8x8, got {height}x{width}."
+            )
         self.features = nn.Sequential(
             *_conv_block(in_channels, 16, 5, 1, pool=False, dropout=0.0),
             *_conv_block(16, 32, 3, 2, pool=False, dropout=dropout),
@@ -117,11 +125,17 @@ class MLP(nn.Module):
     torch.Size([2, 3])
     """
 
-    def __init__(self, n_features=784, n_classes=10, hidden_sizes=(128, 128), dropout=0.5):
+    def __init__(
+        self, n_features=784, n_classes=10, hidden_sizes=(128, 128), dropout=0.5
+    ):
         super().__init__()
         layers, width = [], n_features
         for size in hidden_sizes:
-            layers += [nn.Linear(width, size), nn.ReLU(inplace=True), nn.Dropout(dropout)]
+            layers += [
+                nn.Linear(width, size),
+                nn.ReLU(inplace=True),
+                nn.Dropout(dropout),
+            ]
             width = size
         layers.append(nn.Linear(width, n_classes))
         self.layers = nn.Sequential(*layers)

@@ -5,10 +5,9 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 import torch.nn.functional as F
-from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
-from skorch.utils import is_dataset
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
+from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -247,7 +246,9 @@ class PiModelClassifier(CNNClassifier):
             ("valid_loss", PassthroughScoring(name="valid_loss")),
             (
                 "valid_acc",
-                EpochScoring(_encoded_accuracy, name="valid_acc", lower_is_better=False),
+                EpochScoring(
+                    _encoded_accuracy, name="valid_acc", lower_is_better=False
+                ),
             ),
             ("print_log", PrintLog()),
         ]
@@ -335,7 +336,9 @@ class PiModelClassifier(CNNClassifier):
     def _perturb(self, X):
         shift = self.translate
         if shift == "auto":
-            convolutional = any(isinstance(m, nn.Conv2d) for m in self.module_.modules())
+            convolutional = any(
+                isinstance(m, nn.Conv2d) for m in self.module_.modules()
+            )
             shift = 2 if convolutional and X.ndim == 4 and min(X.shape[2:]) >= 24 else 0
         if shift and X.ndim == 4:
             X = translate(X, shift)
@@ -346,7 +349,9 @@ class PiModelClassifier(CNNClassifier):
     def _supervised_loss(self, logits, y):
         labeled = y >= 0
         if not torch.any(labeled):
-            return logits.sum() * 0.0  # keeps the graph; no NaN on an all-unlabelled batch
+            return (
+                logits.sum() * 0.0
+            )  # keeps the graph; no NaN on an all-unlabelled batch
         return self.criterion_(logits[labeled], y[labeled])
 
     def _temporal_targets(self, rows, n_classes, device):
@@ -435,6 +440,7 @@ def _is_unlabeled(y):
     if y.dtype.kind in "iuf":
         return y == UNLABELED
     if y.dtype.kind == "O":
-        return np.array([isinstance(v, int | np.integer) and v == UNLABELED for v in y],
-                        dtype=bool)
+        return np.array(
+            [isinstance(v, int | np.integer) and v == UNLABELED for v in y], dtype=bool
+        )
     return np.zeros(y.shape[0], dtype=bool)
