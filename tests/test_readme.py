@@ -23,3 +23,10 @@ def test_readme_demo_script_exists():
     assert len(demo) == 1
     script = re.search(r"python (examples/\S+\.py)", demo[0]).group(1)
     assert (ROOT / script).exists()
+
+
+def test_readme_usage_example_runs(capsys):
+    readme = (ROOT / "README.md").read_text()
+    code = re.search(r"```python\n(.*?)```", readme, flags=re.S).group(1)
+    exec(compile(code, "README.md", "exec"), {})
+    assert 0.0 <= float(capsys.readouterr().out.strip()) <= 1.0
