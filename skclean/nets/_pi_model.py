@@ -7,12 +7,11 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
-from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 from torch import nn
 from torch.utils.data import DataLoader
 
 from ..base import UNLABELED
-from ._classifier import CNNClassifier, _encoded_accuracy
+from ._classifier import CNNClassifier
 from ._data import SemiSupervisedBatches, as_device_dataset
 from ._modules import DeepCleanCNN
 from .callbacks import ConsistencyRampUp, LearningRateRampDown
@@ -238,20 +237,14 @@ class PiModelClassifier(CNNClassifier):
 
     @property
     def _default_callbacks(self):
-        return [
-            ("epoch_timer", EpochTimer()),
+        # CNNClassifier's callbacks, with the schedules right after the timer so
+        # that they set this epoch's weight and learning rate before training.
+        callbacks = super()._default_callbacks
+        schedules = [
             ("consistency_rampup", ConsistencyRampUp()),
             ("lr_rampdown", LearningRateRampDown()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
-            ("valid_loss", PassthroughScoring(name="valid_loss")),
-            (
-                "valid_acc",
-                EpochScoring(
-                    _encoded_accuracy, name="valid_acc", lower_is_better=False
-                ),
-            ),
-            ("print_log", PrintLog()),
         ]
+        return callbacks[:1] + schedules + callbacks[1:]
 
     # -- labels -------------------------------------------------------------
     def _encode_y(self, y):
