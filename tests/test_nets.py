@@ -1,6 +1,9 @@
 """CNNClassifier, its modules and its on-device data path."""
 
+import os
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -297,6 +300,90 @@ def test_cuda_fit_pickles_to_cpu(digits, tmp_path):  # pragma: no cover - GPU on
     state = pickle.dumps(clf)
     loaded = pickle.loads(state)
     np.testing.assert_allclose(loaded.predict_proba(X[:50]), expected, atol=1e-5)
+    # Loaded in a process that sees no GPU, as on a CPU-only machine.
+    np.save(tmp_path / "X.npy", X[:50])
+    np.save(tmp_path / "expected.npy", expected)
+    (tmp_path / "model.pkl").write_bytes(state)
+    script = (
+        "import pickle, warnings, numpy as np, torch\n"
+        "assert not torch.cuda.is_available()\n"
+        "with warnings.catch_warnings():\n"
+        "    warnings.simplefilter('ignore')\n"
+        "    clf = pickle.loads(open('model.pkl', 'rb').read())\n"
+        "assert not next(clf.module_.parameters()).is_cuda\n"
+        "np.testing.assert_allclose(clf.predict_proba(np.load('X.npy')),\n"
+        "                           np.load('expected.npy'), atol=1e-4)\n"
+    )
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, check=True)
+
+
+def test_model_recorded_on_cuda_loads_on_cpu(digits):
+    # Without a GPU the tensors are CPU tensors, but the model says it was
+    # fitted on "cuda": loading must fall back to the CPU and still predict.
+    X, y = digits
+    clf = _fast(device="cpu").fit(X[:200], y[:200])
+    expected = clf.predict_proba(X[:20])
+    clf.device = "cuda"
+    state = pickle.dumps(clf)
+    if CUDA:  # pragma: no cover - GPU machines load onto the GPU
+        pytest.skip("this machine has a GPU")
+    with pytest.warns(UserWarning, match="CUDA"):
+        loaded = pickle.loads(state)
+    assert loaded.device == "cpu"
+    np.testing.assert_allclose(loaded.predict_proba(X[:20]), expected, atol=1e-6)
+
+
+def test_mixed_precision_trains_in_bfloat16_and_predicts_float32(digits, monkeypatch):
+    X, y = digits
+    seen = []
+    original = torch.nn.Conv2d.forward
+
+    def recording_forward(conv, x):
+        out = original(conv, x)
+        seen.append(out.dtype)
+        return out
+
+    monkeypatch.setattr(torch.nn.Conv2d, "forward", recording_forward)
+    clf = _fast(mixed_precision=True, max_epochs=5).fit(X[:1200], y[:1200])
+    assert torch.bfloat16 in seen
+    assert next(clf.module_.parameters()).dtype == torch.float32
+    proba = clf.predict_proba(X[1200:])
+    assert proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
+    assert clf.score(X[1200:], y[1200:]) > 0.8
+
+
+def test_channels_last_computes_the_same_function(digits):
+    X, y = digits
+    clf = _fast(max_epochs=5).fit(X[:1200], y[:1200])
+    expected = clf.predict_proba(X[1200:1300])
+    clf.set_params(channels_last=True)
+    clf.module_ = clf.module_.to(memory_format=torch.channels_last)
+    np.testing.assert_allclose(clf.predict_proba(X[1200:1300]), expected, atol=1e-5)
+
+
+def test_channels_last_trains(digits):
+    X, y = digits
+    clf = _fast(channels_last=True, max_epochs=5).fit(X[:1200], y[:1200])
+    conv = next(m for m in clf.module_.modules() if isinstance(m, torch.nn.Conv2d))
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert clf.score(X[1200:], y[1200:]) > 0.8
+
+
+def test_channels_last_ignores_flat_modules(digits):
+    X, y = digits
+    clf = _fast(module=MLP, channels_last=True).fit(X[:200], y[:200])
+    assert clf.predict(X[:5]).shape == (5,)
+
+
+def test_mixed_precision_needs_bfloat16_on_cuda(monkeypatch):
+    from skclean.nets._device import check_bfloat16_supported
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    with pytest.raises(ValueError, match="mixed_precision=False"):
+        check_bfloat16_supported("cuda")
+    check_bfloat16_supported("cpu")
 
 
 @needs_cuda

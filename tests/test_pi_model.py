@@ -177,6 +177,21 @@ def test_images_with_the_cnn(hidden_digits):
     assert clf.predict(X[:5].reshape(-1, 1, 8, 8)).shape == (5,)
 
 
+def test_mixed_precision_and_channels_last(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    clf = PiModelClassifier(
+        max_epochs=1,
+        batch_size=128,
+        random_state=0,
+        mixed_precision=True,
+        channels_last=True,
+    )
+    clf.fit(X[:300].reshape(-1, 1, 8, 8), y_partial[:300])
+    proba = clf.predict_proba(X[:5].reshape(-1, 1, 8, 8))
+    assert proba.dtype == np.float32
+    assert np.all(np.isfinite(proba))
+
+
 def test_same_seed_same_model_and_pickle(hidden_digits):
     X, y_partial, *_ = hidden_digits
     a = _fast(ensemble="temporal").fit(X, y_partial)

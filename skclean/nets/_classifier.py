@@ -3,6 +3,7 @@
 import contextlib
 import inspect
 import math
+from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,13 +20,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
-from skorch.utils import is_dataset
+from skorch.utils import is_dataset, to_tensor
 from torch import nn
 from torch.utils.data import DataLoader
 
 from ..base import flatten_samples
 from ._data import DeviceBatches, DeviceDataset, as_device_dataset
-from ._device import check_device_available, resolve_device
+from ._device import check_bfloat16_supported, check_device_available, resolve_device
 from ._modules import DeepCleanCNN
 
 __all__ = ["CNNClassifier"]
@@ -131,6 +132,19 @@ class CNNClassifier(NeuralNetClassifier):
         and data, training on the CPU gives identical predictions. The global
         torch random state is left as it was.
 
+    mixed_precision : bool, default=False
+        Run the network's forward pass under :func:`torch.autocast` in
+        bfloat16; weights, gradients and the loss stay float32, so no gradient
+        scaling is needed. Meant for CUDA GPUs with bfloat16 (Ampere and
+        newer), where it may speed up convolutions; it also runs on the CPU,
+        usually slower. Off by default: ``benchmarks/bench_cnn_speed.py
+        --mixed-precision`` measures its speed and accuracy on a given device.
+
+    channels_last : bool, default=False
+        Keep convolution weights and image batches in the channels-last
+        memory format, which cuDNN's fastest (mixed-precision) kernels use.
+        Has no effect on flat input.
+
     **kwargs : dict
         Other skorch parameters (``module__*``, ``optimizer__*``,
         ``iterator_train__*``, ``callbacks__*``, ``warm_start`` ...).
@@ -215,6 +229,8 @@ class CNNClassifier(NeuralNetClassifier):
         "input_shape": [tuple, list, None],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "random_state": ["random_state"],
+        "mixed_precision": ["boolean"],
+        "channels_last": ["boolean"],
     }
 
     def __init__(
@@ -232,6 +248,8 @@ class CNNClassifier(NeuralNetClassifier):
         input_shape=None,
         class_weight=None,
         random_state=None,
+        mixed_precision=False,
+        channels_last=False,
         **kwargs,
     ):
         super().__init__(
@@ -249,6 +267,8 @@ class CNNClassifier(NeuralNetClassifier):
         self.input_shape = input_shape
         self.class_weight = class_weight
         self.random_state = random_state
+        self.mixed_precision = mixed_precision
+        self.channels_last = channels_last
 
     # ``device`` is stored as given ("auto" included) and read resolved, so that
     # get_params/clone keep "auto" while skorch's internals see a real device.
@@ -276,6 +296,11 @@ class CNNClassifier(NeuralNetClassifier):
         super().__setstate__(state)  # maps CUDA tensors to the CPU when needed
         if requested == "auto":
             self.__dict__["device"] = "auto"
+        elif isinstance(requested, str) and isinstance(
+            self.__dict__["device"], torch.device
+        ):
+            # skorch fell back to the CPU; keep the parameter a string, as given.
+            self.__dict__["device"] = str(self.__dict__["device"])
 
     @property
     def _default_callbacks(self):
@@ -444,6 +469,8 @@ class CNNClassifier(NeuralNetClassifier):
                 if name in accepted and name not in kwargs:
                     kwargs[name] = value
         self.module_ = self.initialized_instance(module, kwargs)
+        if self.channels_last:
+            self.module_ = self.module_.to(memory_format=torch.channels_last)
         return self
 
     def initialize_criterion(self):
@@ -454,6 +481,25 @@ class CNNClassifier(NeuralNetClassifier):
             kwargs["weight"] = torch.as_tensor(weights)
         self.criterion_ = self.initialized_instance(self.criterion, kwargs)
         return self
+
+    # -- forward ------------------------------------------------------------
+    def _forward(self, X, **fit_params):
+        """Logits of the module for a batch, in float32, in the chosen precision."""
+        if self.channels_last and X.ndim == 4:
+            X = X.contiguous(memory_format=torch.channels_last)
+        if not self.mixed_precision:
+            return self.module_(X, **fit_params)
+        device_type = torch.device(self.device).type
+        with torch.autocast(device_type=device_type, dtype=torch.bfloat16):
+            logits = self.module_(X, **fit_params)
+        return logits.float()
+
+    def infer(self, x, **fit_params):
+        """Logits for a batch ``x``, under ``mixed_precision`` and ``channels_last``."""
+        x = to_tensor(x, device=self.device)
+        if isinstance(x, Mapping):
+            return super().infer(x, **fit_params)
+        return self._forward(x, **fit_params)
 
     # -- fit / predict ------------------------------------------------------
     @contextlib.contextmanager
@@ -510,6 +556,8 @@ class CNNClassifier(NeuralNetClassifier):
         """
         check_device_available(self.device)
         X_valid, y_encoded = self._prepare_fit(X, y)
+        if self.mixed_precision:
+            check_bfloat16_supported(self.device)
         with self._seeded(), self._clear_out_of_memory():
             dataset = DeviceDataset(X_valid, y_encoded, device=self.device)
             super().fit(dataset, y_encoded, **fit_params)

@@ -4,7 +4,7 @@ import functools
 
 import torch
 
-__all__ = ["resolve_device"]
+__all__ = ["check_bfloat16_supported", "check_device_available", "resolve_device"]
 
 
 @functools.cache
@@ -33,4 +33,15 @@ def check_device_available(device):
             f"device={device!r} was requested but CUDA is not available on this "
             "machine (torch.cuda.is_available() is False). Use device='auto' to take "
             "a GPU when there is one and the CPU otherwise, or device='cpu'."
+        )
+
+
+def check_bfloat16_supported(device):
+    """Raise a clear ValueError when a CUDA device cannot compute in bfloat16."""
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ValueError(
+            f"mixed_precision=True computes in bfloat16, which the GPU {device} does "
+            "not support (it needs an Ampere or newer GPU). Use "
+            "mixed_precision=False."
         )

@@ -115,7 +115,7 @@ class PiModelClassifier(CNNClassifier):
         module, or a ``state_dict``. The architecture must match.
 
     lr, max_epochs, batch_size, device, verbose, input_shape, random_state, \
-**kwargs
+mixed_precision, channels_last, **kwargs
         As in :class:`~skclean.nets.CNNClassifier` (``lr`` default 1e-3,
         ``max_epochs`` 50, ``batch_size`` 256 rows: 128 labelled + 128 unlabelled).
 
@@ -365,10 +365,10 @@ class PiModelClassifier(CNNClassifier):
         self._set_training(True)
         inputs, y = batch
         X, rows = inputs["X"], inputs["rows"]
-        logits = self.module_(self._perturb(X), **fit_params)
+        logits = self._forward(self._perturb(X), **fit_params)
         probs = torch.softmax(logits, dim=1)
         if self.ensemble == "pi":
-            other = torch.softmax(self.module_(self._perturb(X), **fit_params), dim=1)
+            other = torch.softmax(self._forward(self._perturb(X), **fit_params), dim=1)
             consistency = F.mse_loss(probs, other)
         else:
             target = self._temporal_targets(rows, probs.shape[1], probs.device)
