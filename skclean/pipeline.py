@@ -84,6 +84,16 @@ def _unlabeled_error(filter_name, filter_step, consumer_name, consumer):
     )
 
 
+def _hand_over_filter_estimator(filter_step, estimator):
+    """Give ``estimator`` the filter's fitted network if it asked for it.
+
+    ``PiModelClassifier(pretrained="filter")`` continues from stage 1's network,
+    which the filter fitted; the estimator's parameters stay as they are.
+    """
+    if isinstance(getattr(estimator, "pretrained", None), str):
+        estimator._filter_estimator = getattr(filter_step, "estimator_", None)
+
+
 def _is_per_sample(value, n_samples):
     """The rule scikit-learn's cross-validation uses to split fit params by rows."""
     if not (_is_arraylike_not_scalar(value) or sp.issparse(value)):
@@ -296,6 +306,13 @@ class Pipeline(imb_pipeline.Pipeline):
         if isinstance(routed_params, _RowAlignedParams) and n_samples is not None:
             routed_params._bind(self, n_samples)
         Xt, yt = super()._fit(X, y, routed_params, raw_params)
+        filters = [
+            step
+            for _, step in self.steps[:-1]
+            if not _is_skipped(step) and hasattr(step, "fit_resample")
+        ]
+        if filters:
+            _hand_over_filter_estimator(filters[-1], self.steps[-1][1])
         if isinstance(routed_params, _RowAlignedParams) and n_samples is not None:
             self._check_rows_accounted_for(Xt, n_samples, routed_params)
         return Xt, yt
@@ -608,7 +625,10 @@ class FilteredClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         else:
             self.filter_ = None
             X_res, y_res = X, y
-        self.classifier_ = clone(self.classifier).fit(X_res, y_res, **classifier_params)
+        self.classifier_ = clone(self.classifier)
+        if self.filter_ is not None:
+            _hand_over_filter_estimator(self.filter_, self.classifier_)
+        self.classifier_.fit(X_res, y_res, **classifier_params)
         return self
 
     def _split_fit_params(self, sample_weight, params):

@@ -216,3 +216,52 @@ def test_unknown_ensemble_raises(hidden_digits):
     X, y_partial, *_ = hidden_digits
     with pytest.raises(ValueError, match="ensemble"):
         _fast(ensemble="mean-teacher").fit(X, y_partial)
+
+
+def _stage1_filter(cv=None):
+    from skclean.filters import ConfidenceRankFilter
+
+    stage1 = CNNClassifier(module=MLP, max_epochs=10, batch_size=64, random_state=0)
+    return ConfidenceRankFilter(mode="unlabel", estimator=stage1, cv=cv, random_state=0)
+
+
+def test_warm_start_from_the_filter_in_a_pipeline(hidden_digits):
+    from skclean.pipeline import FilteredClassifier, make_pipeline
+
+    X, _, y_true, X_test, _ = hidden_digits
+    pipe = make_pipeline(_stage1_filter(), _fast(max_epochs=0, pretrained="filter"))
+    pipe.fit(X, y_true)
+    stage1 = pipe.steps[0][1].estimator_
+    pi = pipe.steps[-1][1]
+    np.testing.assert_allclose(pi.predict_proba(X_test), stage1.predict_proba(X_test))
+    assert pi.get_params()["pretrained"] == "filter"
+    assert pi._filter_estimator is None  # not kept after fit
+
+    wrapped = FilteredClassifier(
+        _stage1_filter(), _fast(max_epochs=0, pretrained="filter")
+    ).fit(X, y_true)
+    np.testing.assert_allclose(
+        wrapped.predict_proba(X_test),
+        wrapped.filter_.estimator_.predict_proba(X_test),
+    )
+
+
+def test_warm_start_from_the_filter_survives_clone_and_training(hidden_digits):
+    from sklearn.base import clone
+
+    from skclean.pipeline import make_pipeline
+
+    X, _, y_true, X_test, y_test = hidden_digits
+    pipe = clone(make_pipeline(_stage1_filter(), _fast(pretrained="filter")))
+    assert pipe.fit(X, y_true).score(X_test, y_test) > 0.8
+
+
+def test_warm_start_from_the_filter_needs_a_fitted_network(hidden_digits):
+    from skclean.pipeline import make_pipeline
+
+    X, y_partial, y_true, *_ = hidden_digits
+    with pytest.raises(ValueError, match="cv=None"):
+        _fast(pretrained="filter").fit(X, y_partial)
+    # With cross-validation the filter's fold networks are discarded.
+    with pytest.raises(ValueError, match="cv=None"):
+        make_pipeline(_stage1_filter(cv=3), _fast(pretrained="filter")).fit(X, y_true)

@@ -109,10 +109,16 @@ class PiModelClassifier(CNNClassifier):
         Draw the labelled half of each batch class-balanced (oversampling the
         small classes, sec. 3.3 of Ding et al.).
 
-    pretrained : CNNClassifier, torch.nn.Module or dict, default=None
+    pretrained : CNNClassifier, torch.nn.Module, dict or "filter", default=None
         Start from these weights (stage 1's network, as in the paper): a
         fitted :class:`~skclean.nets.CNNClassifier` with the same classes, a
         module, or a ``state_dict``. The architecture must match.
+        ``"filter"`` takes the network that the label filter before this
+        estimator fitted, in a :class:`~skclean.pipeline.Pipeline` or a
+        :class:`~skclean.pipeline.FilteredClassifier`: the filter's
+        ``estimator_``, e.g. ``ConfidenceRankFilter(estimator=CNNClassifier(...),
+        cv=None)``, the paper's in-sample pre-training. This survives
+        :func:`~sklearn.base.clone`, so it works in grid searches.
 
     lr, max_epochs, batch_size, device, verbose, input_shape, random_state, \
 mixed_precision, channels_last, **kwargs
@@ -204,7 +210,7 @@ mixed_precision, channels_last, **kwargs
         "translate": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "ensemble_momentum": [Interval(Real, 0, 1, closed="left")],
         "balance_classes": ["boolean"],
-        "pretrained": [CNNClassifier, nn.Module, dict, None],
+        "pretrained": [CNNClassifier, nn.Module, dict, StrOptions({"filter"}), None],
     }
 
     def __init__(
@@ -289,6 +295,16 @@ mixed_precision, channels_last, **kwargs
 
     def _pretrained_state(self):
         source = self.pretrained
+        if isinstance(source, str):  # "filter": handed over by the pipeline
+            source = getattr(self, "_filter_estimator", None)
+            if source is None or not getattr(source, "initialized_", False):
+                raise ValueError(
+                    "pretrained='filter' starts from the network fitted by the label "
+                    "filter before this estimator in a skclean Pipeline or "
+                    "FilteredClassifier; that filter must keep it as a fitted "
+                    "estimator_, e.g. ConfidenceRankFilter(estimator=CNNClassifier"
+                    "(...), cv=None). Found none."
+                )
         if isinstance(source, CNNClassifier):
             if not getattr(source, "initialized_", False):
                 raise ValueError("pretrained must be a fitted CNNClassifier.")
@@ -418,7 +434,10 @@ mixed_precision, channels_last, **kwargs
         self : PiModelClassifier
             The fitted classifier.
         """
-        super().fit(X, y, **fit_params)
+        try:
+            super().fit(X, y, **fit_params)
+        finally:
+            self._filter_estimator = None  # held for this fit only
         self._ensemble_targets = None  # a training-time buffer, not model state
         return self
 
