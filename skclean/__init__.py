@@ -14,6 +14,7 @@ _PUBLIC = {
     "PiModelClassifier": "skclean.nets",
     "KMeansLabelFilter": "skclean.filters",
     "ConfidenceRankFilter": "skclean.filters",
+    "ClusterRelabeler": "skclean.filters",
     "Pipeline": "skclean.pipeline",
     "make_pipeline": "skclean.pipeline",
     "FilteredClassifier": "skclean.pipeline",

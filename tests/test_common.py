@@ -31,6 +31,7 @@ CHECK_PARAMS = {
     "LabelNoise": {"random_state": 0},
     "KMeansLabelFilter": {"random_state": 0},
     "ConfidenceRankFilter": {"cv": 3, "random_state": 0},
+    "ClusterRelabeler": {"cv": 3, "random_state": 0},
     # The checks use tabular data with a handful of features: the MLP module.
     "CNNClassifier": {
         "module": MLP,

@@ -1,6 +1,7 @@
-"""Label filters: samplers that keep trusted labels and drop or unlabel the rest."""
+"""Label filters and relabellers: samplers that keep, drop, unlabel or correct labels."""
 
 from ._confidence import ConfidenceRankFilter
 from ._kmeans import KMeansLabelFilter
+from ._relabel import ClusterRelabeler
 
-__all__ = ["ConfidenceRankFilter", "KMeansLabelFilter"]
+__all__ = ["ClusterRelabeler", "ConfidenceRankFilter", "KMeansLabelFilter"]

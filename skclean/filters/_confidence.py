@@ -3,40 +3,13 @@
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import clone
-from sklearn.decomposition import PCA
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_predict
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import check_array
 
 from ..base import BaseLabelFilter
+from ._probabilities import check_y_proba, class_probabilities, make_estimator
 
 __all__ = ["ConfidenceRankFilter"]
-
-#: Number of principal components of the default estimator (fewer if X has fewer).
-_DEFAULT_N_COMPONENTS = 50
-
-
-def _default_estimator(n_features, n_train, sparse, random_state):
-    """StandardScaler -> PCA(<= 50) -> LogisticRegression, sized to the data.
-
-    Sparse X (e.g. text) is scaled without centring and not projected.
-    """
-    if sparse:
-        return make_pipeline(
-            StandardScaler(with_mean=False), LogisticRegression(max_iter=1000)
-        )
-    n_components = max(1, min(_DEFAULT_N_COMPONENTS, n_features, n_train))
-    return make_pipeline(
-        StandardScaler(),
-        PCA(n_components=n_components, random_state=random_state),
-        LogisticRegression(max_iter=1000),
-    )
 
 
 def _min_count(fraction, n):
@@ -331,7 +304,7 @@ class ConfidenceRankFilter(BaseLabelFilter):
             keep = agree
         else:
             if y_proba is not None:
-                self.y_proba_ = self._check_y_proba(y_proba, n_samples, classes)
+                self.y_proba_ = check_y_proba(y_proba, n_samples, classes)
             else:
                 self.y_proba_ = self._predict_proba(X, y, classes, rng)
             score = self.y_proba_[rows, y_index]
@@ -343,46 +316,19 @@ class ConfidenceRankFilter(BaseLabelFilter):
     def _estimated_noise_rate(self, y, keep, classes):
         return [float(np.mean(~self._agree_mask[y == c])) for c in classes]
 
-    def _make_estimator(self, X, n_train, rng):
-        if self.estimator is None:
-            return _default_estimator(
-                X.shape[1], n_train, sp.issparse(X), rng.randint(np.iinfo(np.int32).max)
-            )
-        return clone(self.estimator)
-
     def _predict_proba(self, X, y, classes, rng):
         """Out-of-fold (or, with ``cv=None``, in-sample) class probabilities."""
-        if self.cv is None:
-            self.estimator_ = self._make_estimator(X, X.shape[0], rng)
-            self.estimator_.fit(X, y)
-            proba = self.estimator_.predict_proba(X)
-            # Put the columns in sorted class order whatever the estimator's.
-            columns = np.searchsorted(classes, self.estimator_.classes_)
-            out = np.zeros((X.shape[0], classes.shape[0]))
-            out[:, columns] = proba
-            return out
-        if isinstance(self.cv, Integral):
-            counts = np.bincount(np.searchsorted(classes, y), minlength=classes.size)
-            rare = counts < self.cv
-            if np.any(rare):
-                raise ValueError(
-                    f"ConfidenceRankFilter(cv={self.cv}) needs at least {self.cv} "
-                    "rows of every class for its stratified out-of-fold "
-                    f"probabilities, but class(es) {classes[rare].tolist()} have "
-                    f"only {counts[rare].tolist()}. Lower cv, use cv=None "
-                    "(in-sample) or pass y_proba."
-                )
-            cv = StratifiedKFold(
-                self.cv, shuffle=True, random_state=rng.randint(np.iinfo(np.int32).max)
-            )
-        else:
-            cv = check_cv(self.cv, y, classifier=True)
-        splits = list(cv.split(X, y))
-        n_train = min(train.shape[0] for train, _ in splits)
-        self.estimator_ = self._make_estimator(X, n_train, rng)
-        return cross_val_predict(
-            self.estimator_, X, y, cv=splits, method="predict_proba", n_jobs=self.n_jobs
+        proba, self.estimator_ = class_probabilities(
+            self.estimator,
+            X,
+            y,
+            classes,
+            cv=self.cv,
+            rng=rng,
+            n_jobs=self.n_jobs,
+            owner=type(self).__name__,
         )
+        return proba
 
     def _clean_set_proba(self, X, y_index, clean, n_classes, rng):
         """One binary classifier per class: its clean rows vs the other clean rows."""
@@ -391,31 +337,12 @@ class ConfidenceRankFilter(BaseLabelFilter):
         proba = np.zeros((X.shape[0], n_classes))
         self.estimators_ = []
         for k in range(n_classes):
-            estimator = self._make_estimator(X, X_clean.shape[0], rng)
+            estimator = make_estimator(self.estimator, X, X_clean.shape[0], rng)
             estimator.fit(X_clean, y_clean == k)
             positive = list(estimator.classes_).index(True)
             proba[:, k] = estimator.predict_proba(X)[:, positive]
             self.estimators_.append(estimator)
         return proba
-
-    @staticmethod
-    def _check_y_proba(y_proba, n_samples, classes):
-        y_proba = check_array(
-            y_proba, dtype=np.float64, ensure_2d=False, input_name="y_proba"
-        )
-        expected = (n_samples, classes.shape[0])
-        if y_proba.shape != expected:
-            raise ValueError(
-                f"y_proba must have shape (n_samples, n_classes) = {expected}, one "
-                f"column per class in sorted order {classes.tolist()}; got shape "
-                f"{y_proba.shape}."
-            )
-        if np.any(y_proba < 0) or np.any(y_proba > 1):
-            raise ValueError(
-                "y_proba must hold probabilities in [0, 1]; got values from "
-                f"{y_proba.min():.3g} to {y_proba.max():.3g}."
-            )
-        return y_proba
 
     @staticmethod
     def _check_clean_mask(clean_mask, y_index, classes):

@@ -1,0 +1,94 @@
+"""ClusterRelabeler: correcting structured label noise by clustering probabilities."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.linear_model import LogisticRegression
+
+from skclean.filters import ClusterRelabeler
+from skclean.pipeline import make_pipeline
+
+
+@pytest.fixture(scope="module")
+def heavy_pair_noise():
+    """Three blobs; 60% of class 0 labelled 1, the wrong label the majority."""
+    X, y = make_blobs(
+        n_samples=600, centers=[[0, 0], [6, 0], [0, 6]], cluster_std=0.8, random_state=0
+    )
+    rng = np.random.RandomState(0)
+    y_noisy = y.copy()
+    flip = (y == 0) & (rng.rand(y.size) < 0.6)
+    y_noisy[flip] = 1
+    return X, y, y_noisy
+
+
+def test_corrects_noise_where_the_wrong_label_is_the_majority(heavy_pair_noise):
+    X, y, y_noisy = heavy_pair_noise
+    assert np.mean(y_noisy[y == 0] == 1) > 0.5
+    relabeler = ClusterRelabeler(random_state=0)
+    X_out, y_out = relabeler.fit_resample(X, y_noisy)
+    assert X_out is X
+    assert np.mean(y_out == y) > 0.95
+    np.testing.assert_array_equal(relabeler.relabeled_mask_, y_out != y_noisy)
+    np.testing.assert_array_equal(relabeler.sample_indices_, np.arange(len(y)))
+    assert sorted(relabeler.cluster_classes_.tolist()) == [0, 1, 2]
+    report = relabeler.report_
+    assert sum(report["n_after"]) == len(y)
+    assert report["n_relabeled"][1] == int(
+        np.sum(relabeler.relabeled_mask_[y_noisy == 1])
+    )
+
+
+def test_precomputed_probabilities_train_nothing(heavy_pair_noise):
+    X, y, y_noisy = heavy_pair_noise
+    proba = np.zeros((len(y), 3))
+    proba[y == 0] = [0.4, 0.6, 0.0]
+    proba[y == 1] = [0.0, 1.0, 0.0]
+    proba[y == 2] = [0.0, 0.0, 1.0]
+    relabeler = ClusterRelabeler(random_state=0)
+    _, y_out = relabeler.fit_resample(X, y_noisy, y_proba=proba)
+    np.testing.assert_array_equal(y_out, y)
+    assert not hasattr(relabeler, "estimator_")
+    with pytest.raises(ValueError, match="shape"):
+        relabeler.fit_resample(X, y_noisy, y_proba=proba[:, :2])
+
+
+def test_in_sample_probabilities_keep_the_fitted_estimator(heavy_pair_noise):
+    X, y, y_noisy = heavy_pair_noise
+    relabeler = ClusterRelabeler(
+        estimator=LogisticRegression(), cv=None, random_state=0
+    ).fit(X, y_noisy)
+    assert relabeler.estimator_.predict(X[:3]).shape == (3,)
+
+
+def test_string_labels_and_pandas_containers(heavy_pair_noise):
+    X, y, y_noisy = heavy_pair_noise
+    names = np.array(["cat", "dog", "emu"])
+    y_series = pd.Series(names[y_noisy], name="animal", index=np.arange(len(y)) + 10)
+    X_frame = pd.DataFrame(X, columns=["a", "b"])
+    X_out, y_out = ClusterRelabeler(random_state=0).fit_resample(X_frame, y_series)
+    assert X_out is X_frame
+    assert isinstance(y_out, pd.Series) and y_out.name == "animal"
+    assert y_out.index.equals(y_series.index)
+    assert np.mean(y_out.to_numpy() == names[y]) > 0.95
+    assert y_series.to_numpy().tolist() == names[y_noisy].tolist()  # not modified
+
+
+def test_in_a_pipeline(heavy_pair_noise):
+    X, y, y_noisy = heavy_pair_noise
+    model = make_pipeline(ClusterRelabeler(random_state=0), LogisticRegression())
+    assert model.fit(X, y_noisy).score(X, y) > 0.95
+
+
+@pytest.mark.parametrize(
+    "y, y_proba, match",
+    [
+        (np.zeros(20, dtype=int), None, "at least two classes"),
+        (np.arange(20) % 3, np.full((20, 3), 1 / 3), "distinct probability vectors"),
+    ],
+)
+def test_bad_input_raises_clearly(y, y_proba, match):
+    X = np.random.RandomState(0).rand(20, 2)
+    with pytest.raises(ValueError, match=match):
+        ClusterRelabeler(cv=2, random_state=0).fit_resample(X, y, y_proba=y_proba)
