@@ -60,6 +60,24 @@ def machine_info(device="cpu"):
     return info
 
 
+def stage2_params(epochs):
+    """Stage 2 of the two-stage pipeline in every benchmark: fine-tune stage 1.
+
+    It continues from the filter's network (``pretrained="filter"``), so it uses a
+    lower learning rate annealed over the second half and w_max 30 rather than
+    Laine & Aila's 100 (with most labels kept, 100 swamps the supervised loss).
+    """
+    return dict(
+        pretrained="filter",
+        max_epochs=epochs,
+        batch_size=256,
+        lr=3e-4,
+        unsupervised_weight=30.0,
+        rampup_epochs=max(1, epochs // 4),
+        rampdown_epochs=epochs // 2,
+    )
+
+
 def write_results(name, payload, markdown):
     """Write ``results/<name>.json`` and ``results/<name>.md``."""
     RESULTS.mkdir(exist_ok=True)

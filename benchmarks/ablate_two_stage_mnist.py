@@ -19,7 +19,7 @@ Usage::
 import argparse
 import time
 
-from _common import machine_info, write_results
+from _common import machine_info, stage2_params, write_results
 from sklearn.model_selection import train_test_split
 
 from skclean.datasets import load_mnist
@@ -58,16 +58,12 @@ def main():
     }
     print(rows, flush=True)
 
-    base = dict(
-        module=MLP,
-        pretrained=stage1.estimator_,
-        max_epochs=EPOCHS,
-        lr=3e-4,
-        unsupervised_weight=30.0,
-        rampup_epochs=EPOCHS // 4,
-        rampdown_epochs=EPOCHS // 2,
-        random_state=seed,
-    )
+    base = {
+        **stage2_params(EPOCHS),
+        "module": MLP,
+        "pretrained": stage1.estimator_,
+        "random_state": seed,
+    }
     loose = ConfidenceRankFilter(mode="unlabel", threshold=0.5)
     _, y_loose = loose.fit_resample(X, y_noisy, y_proba=stage1.y_proba_)
     variants = {

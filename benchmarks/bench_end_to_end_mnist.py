@@ -35,7 +35,7 @@ import time
 
 import numpy as np
 import torch
-from _common import RESULTS, PeakRSS, machine_info, write_results
+from _common import RESULTS, PeakRSS, machine_info, stage2_params, write_results
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback
@@ -101,13 +101,7 @@ def make_models(epochs, seed, device, X_test, y_test):
             mode="unlabel", estimator=cnn(), cv=None, random_state=seed
         ),
         PiModelClassifier(
-            pretrained="filter",
-            max_epochs=epochs,
-            batch_size=256,
-            lr=3e-4,
-            unsupervised_weight=30.0,
-            rampup_epochs=max(1, epochs // 4),
-            rampdown_epochs=epochs // 2,
+            **stage2_params(epochs),
             device=device,
             random_state=seed,
             callbacks=[("test_acc", TestAccuracy(X_test, y_test))],

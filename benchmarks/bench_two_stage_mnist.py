@@ -30,7 +30,7 @@ import argparse
 import statistics
 import time
 
-from _common import machine_info, write_results
+from _common import machine_info, stage2_params, write_results
 from sklearn.model_selection import train_test_split
 
 from skclean.datasets import load_mnist
@@ -89,21 +89,8 @@ def make_models(epochs, seed, extra_rows=False, relabel=False):
                 min_fraction=0.1,
                 random_state=seed,
             ),
-            # Stage 2 continues from stage 1's network, so it fine-tunes: a lower
-            # learning rate annealed over the second half, and w_max 30 rather
-            # than Laine & Aila's 100 (with most labels kept, 100 swamps the
-            # supervised loss of the MLP).
-            PiModelClassifier(
-                module=MLP,
-                pretrained="filter",
-                max_epochs=epochs,
-                batch_size=256,
-                lr=3e-4,
-                unsupervised_weight=30.0,
-                rampup_epochs=max(1, epochs // 4),
-                rampdown_epochs=epochs // 2,
-                random_state=seed,
-            ),
+            # Stage 2 fine-tunes stage 1's network (see _common.stage2_params).
+            PiModelClassifier(module=MLP, random_state=seed, **stage2_params(epochs)),
         ]
 
     models = {

@@ -56,7 +56,8 @@ def _yes(flag):
     return "**met**" if flag else "**not met**"
 
 
-def end_to_end_section(lines, targets):
+def end_to_end_section(lines, table3, targets):
+    """Table 1 into ``lines`` and table 3 into ``table3`` (one run makes both)."""
     name, data = _first("end_to_end_mnist_full", "end_to_end_mnist_quick")
     if data is None:
         lines += ["## 1. DeepCleanNet's experiment", "", "Not run yet.", ""]
@@ -121,7 +122,7 @@ def end_to_end_section(lines, targets):
             )
         )
 
-    lines += [
+    table3 += [
         "## 3. Co-teaching's noise settings (MNIST, same CNN)",
         "",
         f"From `results/{name}.json`. Final clean test accuracy (%); Co-teaching's "
@@ -130,20 +131,20 @@ def end_to_end_section(lines, targets):
         "",
     ]
     noise = list(settings["noise"])
-    lines += ["| row | " + " | ".join(noise) + " |", "|" + " --- |" * (len(noise) + 1)]
+    table3 += ["| row | " + " | ".join(noise) + " |", "|" + " --- |" * (len(noise) + 1)]
     for row, per_setting in results.items():
-        lines.append(
+        table3.append(
             f"| {row} | "
             + " | ".join(f"{per_setting[s]['final_test_accuracy']:.2f}" for s in noise)
             + " |"
         )
     for row, values in data["coteaching_quoted"].items():
-        lines.append(
+        table3.append(
             f"| Co-teaching paper: {row} | "
             + " | ".join(f"{values[s]:.2f}" for s in noise)
             + " |"
         )
-    lines.append("")
+    table3.append("")
 
 
 def _two_stage_table(lines, data, name):
@@ -184,12 +185,13 @@ def two_stage_section(lines, targets):
     ]
     found = False
     best = {}
+    loaded = {}
     for name in (
         "two_stage_mnist_full",
         "two_stage_mnist_relabel_full",
         "two_stage_mnist_quick",
     ):
-        data = _load(name)
+        data = loaded[name] = _load(name)
         if data is None:
             continue
         found = True
@@ -219,7 +221,7 @@ def two_stage_section(lines, targets):
                 f"{_yes(mean >= paper)} ({row}, {mean:.2f})",
             )
         )
-    full = _load("two_stage_mnist_full")
+    full = loaded["two_stage_mnist_full"]
     if full is not None:
         ceiling = statistics.mean(
             full["test_accuracy_percent"]["CE (clean labels)"]["p=0"]
@@ -254,21 +256,12 @@ def main():
         "epochs) ran in quick mode only.",
         "",
     ]
-    targets = []
-    body = []
-    end_to_end_section(body, targets)
-    table2 = []
+    targets, table1, table2, table3 = [], [], [], []
+    end_to_end_section(table1, table3, targets)
     two_stage_section(table2, targets)
-    # Tables in the order of the issue: 1, 2, 3 (3 lives with 1 in the same run).
-    split = (
-        body.index("## 3. Co-teaching's noise settings (MNIST, same CNN)")
-        if ("## 3. Co-teaching's noise settings (MNIST, same CNN)" in body)
-        else len(body)
-    )
     lines += ["## Targets", "", "| target | result |", "| --- | --- |"]
     lines += [f"| {target} | {result} |" for target, result in targets]
-    lines.append("")
-    lines += body[:split] + table2 + body[split:]
+    lines += ["", *table1, *table2, *table3]
     (HERE / "RESULTS.md").write_text("\n".join(lines).rstrip() + "\n")
     print("\n".join(lines))
 

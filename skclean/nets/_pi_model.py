@@ -326,6 +326,8 @@ mixed_precision, channels_last, **kwargs
     def initialize(self):
         super().initialize()
         self._ensemble_targets = None
+        # Fixed for the fit; walking the module tree on every batch costs time.
+        self._shift = self._translation_shift()
         return self
 
     def get_iterator(self, dataset, training=False):
@@ -342,13 +344,17 @@ mixed_precision, channels_last, **kwargs
             balance_classes=self.balance_classes,
         )
 
+    def _translation_shift(self):
+        """Pixels of random translation: ``translate``, or for "auto" 2 px for a
+        convolutional module on images of at least 24x24 (Laine & Aila's setting)."""
+        if self.translate != "auto":
+            return self.translate
+        shape = getattr(self, "input_shape_", ())
+        convolutional = any(isinstance(m, nn.Conv2d) for m in self.module_.modules())
+        return 2 if convolutional and len(shape) == 3 and min(shape[1:]) >= 24 else 0
+
     def _perturb(self, X):
-        shift = self.translate
-        if shift == "auto":
-            convolutional = any(
-                isinstance(m, nn.Conv2d) for m in self.module_.modules()
-            )
-            shift = 2 if convolutional and X.ndim == 4 and min(X.shape[2:]) >= 24 else 0
+        shift = self._shift
         if shift and X.ndim == 4:
             X = translate(X, shift)
         if self.noise_std:
