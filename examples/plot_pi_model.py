@@ -63,7 +63,7 @@ class TestAccuracy(Callback):
 # Three ways to train the same network
 # ------------------------------------
 # The network is the two-stage paper's fully connected :class:`~skclean.nets.MLP`
-# (two hidden layers of 128 units, dropout 0.5), sized here for 8x8 images.
+# (two hidden layers of 128 units, dropout 0.2), sized here for 8x8 images.
 #
 # - supervised on all the noisy labels;
 # - supervised on the kept labels only (the filter in ``mode="drop"``);
