@@ -68,6 +68,9 @@ def test_mlp_sizes():
         (128, 128),
         (128, 10),
     ]
+    # Patrini et al.'s network, which Ding et al. use: 20% dropout per hidden layer.
+    dropouts = [m.p for m in net.modules() if isinstance(m, torch.nn.Dropout)]
+    assert dropouts == [0.2, 0.2]
     assert MLP(n_features=5, n_classes=2, hidden_sizes=(7,))(
         torch.zeros(3, 5)
     ).shape == (3, 2)

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import torch
 from sklearn.datasets import load_digits
+from skorch.callbacks import LRScheduler
+from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from skclean.nets import MLP, CNNClassifier, PiModelClassifier
 from skclean.nets._data import DeviceDataset, SemiSupervisedBatches
@@ -155,6 +157,17 @@ def test_lr_rampdown(hidden_digits):
     X, y_partial, *_ = hidden_digits
     clf = _fast(max_epochs=4, rampdown_epochs=2, lr=0.01).fit(X, y_partial)
     assert clf.optimizer_.param_groups[0]["lr"] < 0.01
+
+
+def test_a_skorch_lr_scheduler_sets_the_learning_rate(hidden_digits):
+    # Without a ramp-down the net leaves the learning rate to the user's
+    # callbacks, e.g. the cosine schedule of the MNIST benchmark.
+    X, y_partial, *_ = hidden_digits
+    schedule = LRScheduler(CosineAnnealingLR, T_max=4)
+    clf = _fast(max_epochs=2, lr=0.01, callbacks=[("lr", schedule)])
+    clf.fit(X, y_partial)
+    # Two of four cosine steps: half the initial rate.
+    assert clf.optimizer_.param_groups[0]["lr"] == pytest.approx(0.005)
 
 
 def test_warm_start_from_a_fitted_cnnclassifier(hidden_digits):

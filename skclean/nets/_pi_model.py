@@ -100,7 +100,9 @@ class PiModelClassifier(CNNClassifier):
         and the images' smaller side is at least 24 pixels (MNIST, CIFAR-10);
         none for fully connected modules (the two-stage paper's MLP uses input
         noise only), for smaller images such as 8x8 digits, where a 2-pixel
-        shift destroys the digit, and for non-image inputs.
+        shift destroys the digit, and for non-image inputs. The two-stage
+        MNIST benchmark sets 1 for the MLP, which helps when few labels are
+        kept (``benchmarks/results/two_stage_ablation.md``).
 
     ensemble_momentum : float, default=0.6
         Momentum of the temporal ensemble.
