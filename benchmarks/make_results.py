@@ -174,6 +174,14 @@ def _two_stage_table(lines, data, name):
             + " | ".join(f"{values[s]:.1f}" for s in settings)
             + " |"
         )
+    stage1 = data.get("stage1_labels", {})
+    if all(stage1.get(s) for s in settings):
+        for key, label in (
+            ("kept_fraction", "stage 1 of two-stage: labels kept (fraction of rows)"),
+            ("kept_precision", "stage 1 of two-stage: kept labels that are correct"),
+        ):
+            cells = [f"{statistics.mean(c[key] for c in stage1[s]):.4f}" for s in settings]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines.append("")
     return results, settings
 
