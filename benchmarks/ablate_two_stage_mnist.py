@@ -11,6 +11,7 @@ changed from the benchmark's (``_common.mlp_stage2_params``):
 - ``noise_std=0``: no Gaussian input noise;
 - ``unsupervised_weight=0``: no consistency term (supervised on the kept labels,
   plus the perturbations as augmentation);
+- ``unsupervised_weight=100``: Laine & Aila's weight;
 - ``lr=3e-4``: a fine-tuning learning rate instead of training again from 1e-3;
 - ``pretrained=None``: stage 2 starts from a fresh network, not from stage 1's;
 - ``threshold=0.5``: stage 1 keeps more labels (the same probabilities).
@@ -45,6 +46,7 @@ VARIANTS = {
     "translate=0": {"translate": 0},
     "noise_std=0": {"noise_std": 0.0},
     "unsupervised_weight=0": {"unsupervised_weight": 0.0},
+    "unsupervised_weight=100": {"unsupervised_weight": 100.0},
     "lr=3e-4": {"lr": 3e-4},
     "pretrained=None": {"pretrained": None},
 }
