@@ -9,7 +9,13 @@ from _estimators import is_sampler, public_instances, run
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 
-from skclean import CNNClassifier, ConfidenceRankFilter, KMeansLabelFilter, flip_labels
+from skclean import (
+    CNNClassifier,
+    ConfidenceRankFilter,
+    KMeansLabelFilter,
+    PiModelClassifier,
+    flip_labels,
+)
 from skclean.datasets import load_noisy_dataset
 from skclean.nets import MLP
 
@@ -158,9 +164,23 @@ def test_net_parameters_are_validated(digits):
     with pytest.raises((ValueError, TypeError)):
         CNNClassifier(module=MLP, max_epochs=-1).fit(X, y)
     with pytest.raises(ValueError, match="ensemble"):
-        from skclean import PiModelClassifier
-
         PiModelClassifier(module=MLP, ensemble="median").fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", [CNNClassifier, PiModelClassifier])
+def test_callbacks_must_be_a_list(estimator, digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="'callbacks' parameter"):
+        estimator(module=MLP, max_epochs=1, callbacks=5).fit(X, y)
+
+
+def test_pi_model_keeps_its_schedule_callbacks(digits):
+    # callbacks="disable" would drop the ramp-up and, silently, the consistency term.
+    X, y = digits
+    with pytest.raises(ValueError, match="'callbacks' parameter"):
+        PiModelClassifier(module=MLP, max_epochs=1, callbacks="disable").fit(X, y)
+    net = CNNClassifier(module=MLP, max_epochs=1, callbacks="disable", verbose=0)
+    assert net.fit(X, y).callbacks_ == []
 
 
 def test_out_of_memory_names_batch_size(digits, monkeypatch):

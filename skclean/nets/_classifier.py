@@ -231,6 +231,8 @@ class CNNClassifier(NeuralNetClassifier):
         "random_state": ["random_state"],
         "mixed_precision": ["boolean"],
         "channels_last": ["boolean"],
+        # skorch would fail later, deep inside, on anything else.
+        "callbacks": [list, StrOptions({"disable"}), None],
     }
 
     def __init__(

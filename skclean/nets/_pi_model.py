@@ -126,6 +126,8 @@ class PiModelClassifier(CNNClassifier):
 mixed_precision, channels_last, **kwargs
         As in :class:`~skclean.nets.CNNClassifier` (``lr`` default 1e-3,
         ``max_epochs`` 50, ``batch_size`` 256 rows: 128 labelled + 128 unlabelled).
+        ``callbacks="disable"`` is refused, since the consistency ramp-up is a
+        callback; ``verbose=0`` silences the log.
 
     Attributes
     ----------
@@ -203,6 +205,8 @@ mixed_precision, channels_last, **kwargs
 
     _parameter_constraints: dict = {
         **CNNClassifier._parameter_constraints,
+        # "disable" would also drop the consistency ramp-up: no consistency term.
+        "callbacks": [list, None],
         "ensemble": [StrOptions({"pi", "temporal"})],
         "unsupervised_weight": [Interval(Real, 0, None, closed="left"), None],
         "scale_unsupervised_weight": ["boolean"],
