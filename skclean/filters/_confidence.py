@@ -7,7 +7,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 
 from ..base import BaseLabelFilter
-from ._probabilities import check_y_proba, class_probabilities, make_estimator
+from .._probabilities import check_y_proba, class_probabilities, make_estimator
 
 __all__ = ["ConfidenceRankFilter"]
 

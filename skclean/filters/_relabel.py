@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 
 from ..base import BaseLabelSampler, FilterReport
-from ._probabilities import check_y_proba, class_probabilities
+from .._probabilities import check_y_proba, class_probabilities
 
 __all__ = ["ClusterRelabeler"]
 

@@ -1,4 +1,4 @@
-"""Class probabilities of a classifier for label filters: out-of-fold, in-sample or given."""
+"""Class probabilities of a classifier: out-of-fold, in-sample or given."""
 
 from numbers import Integral
 
