@@ -9,59 +9,9 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from .base import UNLABELED
+from ._labels import labeled_mask
 
 __all__ = ["labeled_accuracy_score", "labeled_accuracy", "labeled_mask"]
-
-
-def labeled_mask(y):
-    """Return a boolean mask, True where the label ``y`` is not -1 (unlabelled).
-
-    Integer, float and object labels equal to -1 are unlabelled; string and
-    boolean labels never are (an object array mixes string labels with the
-    integer -1, as scikit-learn's semi-supervised estimators do).
-
-    Parameters
-    ----------
-    y : array-like of shape (n_samples,)
-        Labels.
-
-    Returns
-    -------
-    mask : ndarray of bool of shape (n_samples,)
-        True for labelled rows.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skclean.metrics import labeled_mask
-    >>> labeled_mask([0, -1, 2])
-    array([ True, False,  True])
-    >>> labeled_mask(np.array(["cat", -1, "dog"], dtype=object))
-    array([ True, False,  True])
-    """
-    array = np.asarray(y)
-    if array.dtype.kind in "US" and not hasattr(y, "dtype"):
-        # numpy turns a list that mixes strings and -1 into strings, "-1" included.
-        array = np.asarray(y, dtype=object)
-    y = array
-    if y.dtype.kind in "iuf":
-        return y != UNLABELED
-    if y.dtype.kind == "O":
-        # Compare element by element: numpy's `!=` on object arrays may try to
-        # broadcast sequences stored as labels.
-        return np.fromiter(
-            (not (_is_number(v) and v == UNLABELED) for v in y.ravel()),
-            dtype=bool,
-            count=y.size,
-        ).reshape(y.shape)
-    return np.ones(y.shape, dtype=bool)
-
-
-def _is_number(value):
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
 
 
 @validate_params(

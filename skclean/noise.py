@@ -3,7 +3,6 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.multiclass import check_classification_targets
@@ -290,6 +289,9 @@ class LabelNoise(BaseLabelSampler):
     noisy_mask_ : ndarray of shape (n_samples,)
         True where the label of the last ``fit_resample`` was changed.
 
+    sample_indices_ : ndarray of shape (n_samples,)
+        ``arange(n_samples)``: every row is returned.
+
     sampling_strategy_ : dict
         Empty: label noise changes labels, not the number of rows per class
         (kept for imbalanced-learn's sampler API).
@@ -325,6 +327,11 @@ class LabelNoise(BaseLabelSampler):
         "random_state": ["random_state"],
     }
 
+    # X passes through unread: any rows, any values; one class is enough.
+    _accept_sparse = True
+    _allow_nan = True
+    _min_classes = 1
+
     def __init__(
         self,
         *,
@@ -340,47 +347,21 @@ class LabelNoise(BaseLabelSampler):
         self.transition = transition
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_resample(self, X, y):
-        """Return ``X`` unchanged and a noisy copy of ``y``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, ...)
-            Training data, flat or image-shaped; returned as it was passed.
-
-        y : array-like of shape (n_samples,)
-            Clean labels.
-
-        Returns
-        -------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, ...)
-            The input ``X`` itself.
-
-        y_noisy : array-like of shape (n_samples,)
-            Noisy labels, in the container of ``y``.
-        """
-        _, y_valid, binarize_y = self._validate_X_y(
-            X, y, accept_sparse=True, ensure_all_finite=False
-        )
+    def _fit_resample(self, X, y):
         y_noisy = flip_labels(
-            y_valid,
+            y,
             kind=self.kind,
             rate=self.rate,
             pairs=self.pairs,
             transition=self.transition,
             random_state=self.random_state,
         )
-        self.noisy_mask_ = y_noisy != y_valid
+        self.noisy_mask_ = y_noisy != y
+        self.sample_indices_ = np.arange(y.shape[0])
         self.sampling_strategy_ = {}  # labels change, row counts do not
-        return X, self._format_y(y_noisy, y, np.unique(y_valid), binarize_y)
-
-    def _fit_resample(self, X, y):  # pragma: no cover - fit_resample is overridden
-        raise NotImplementedError
+        return X, y_noisy
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.input_tags.allow_nan = True
         tags.input_tags.string = True  # X passes through untouched
         return tags

@@ -57,7 +57,7 @@ def test_precomputed_y_proba_gives_the_same_result(digits):
     computed = ConfidenceRankFilter(cv=3, random_state=0).fit(X, y_noisy)
     given = ConfidenceRankFilter().fit(X, y_noisy, y_proba=computed.y_proba_)
     np.testing.assert_array_equal(given.kept_mask_, computed.kept_mask_)
-    assert not hasattr(given, "estimator_")
+    assert given.estimator_ is None
     assert given.report_ == computed.report_
 
 
@@ -82,8 +82,13 @@ def test_rules_on_handmade_probabilities():
     np.testing.assert_array_equal(
         np.flatnonzero(filt.kept_mask_), [0, 1, 2, 3, 5, 6, 8, 9]
     )
-    # estimated_noise_rate: the fraction of each class the model disagrees with.
-    np.testing.assert_allclose(filt.report_["estimated_noise_rate"], [0.4, 0.2])
+    # Label issues: the rows the model disagrees with, kept or not.
+    np.testing.assert_allclose(filt.report_["label_issue_fraction"], [0.4, 0.2])
+    np.testing.assert_array_equal(
+        filt.label_issues_mask_, y_proba.argmax(axis=1) != y
+    )
+    np.testing.assert_array_equal(filt.suggested_labels_, y_proba.argmax(axis=1))
+    np.testing.assert_allclose(filt.label_quality_, y_proba[np.arange(len(y)), y])
 
 
 def test_ties_at_the_cut_are_kept_together():
@@ -132,7 +137,7 @@ def test_clean_set_variant_improves_precision(digits):
     assert with_clean.kept_mask_[clean].all()  # clean rows are always kept
     assert _precision(with_clean, y_given, y) > max(0.98, _precision(plain, y_given, y))
     assert with_clean.kept_mask_.mean() > plain.kept_mask_.mean()
-    assert len(with_clean.estimators_) == 10 and not hasattr(with_clean, "estimator_")
+    assert len(with_clean.estimators_) == 10 and with_clean.estimator_ is None
     # Column k: class k's binary classifier's probability for every row.
     np.testing.assert_allclose(
         with_clean.y_proba_[:, 3], with_clean.estimators_[3].predict_proba(X)[:, 1]
@@ -214,7 +219,7 @@ def test_y_proba_through_skclean_pipeline(digits):
         ConfidenceRankFilter(), LogisticRegression(max_iter=200)
     )
     model.fit(X, y, confidencerankfilter__y_proba=y_proba)
-    assert model[0].kept_mask_.all() and not hasattr(model[0], "estimator_")
+    assert model[0].kept_mask_.all() and model[0].estimator_ is None
     scores = cross_validate(
         model,
         X,

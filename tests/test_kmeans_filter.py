@@ -53,11 +53,16 @@ def test_fitted_attributes(noisy_digits):
         )
     np.testing.assert_allclose(filt.global_center_, X.mean(axis=0))
     assert filt.features_ is None and filt.n_features_in_ == 64
-    # estimated_noise_rate is the rejected fraction, as documented.
+    # The label issues are the rejected labels, as documented...
+    np.testing.assert_array_equal(filt.label_issues_mask_, ~filt.kept_mask_)
     np.testing.assert_allclose(
-        filt.report_["estimated_noise_rate"],
+        filt.report_["label_issue_fraction"],
         1 - np.array(filt.report_["kept_fraction"]),
     )
+    # ...and a kept row is nearer a kept centroid than a rejected one.
+    assert np.all(filt.label_quality_[filt.kept_mask_] >= 0.5)
+    assert np.all(filt.label_quality_[~filt.kept_mask_] <= 0.5)
+    assert filt.suggested_labels_ is None
 
 
 def test_farthest_picks_the_centroid_farthest_from_the_global_mean(noisy_digits):

@@ -30,13 +30,19 @@ def test_corrects_noise_where_the_wrong_label_is_the_majority(heavy_pair_noise):
     X_out, y_out = relabeler.fit_resample(X, y_noisy)
     assert X_out is X
     assert np.mean(y_out == y) > 0.95
-    np.testing.assert_array_equal(relabeler.relabeled_mask_, y_out != y_noisy)
+    np.testing.assert_array_equal(relabeler.label_issues_mask_, y_out != y_noisy)
+    np.testing.assert_array_equal(relabeler.suggested_labels_, y_out)
+    assert relabeler.kept_mask_.all()
     np.testing.assert_array_equal(relabeler.sample_indices_, np.arange(len(y)))
     assert sorted(relabeler.cluster_classes_.tolist()) == [0, 1, 2]
     report = relabeler.report_
-    assert sum(report["n_after"]) == len(y)
-    assert report["n_relabeled"][1] == int(
-        np.sum(relabeler.relabeled_mask_[y_noisy == 1])
+    assert report["n_kept"] == report["n_samples"]
+    assert report["n_label_issues"][1] == int(
+        np.sum(relabeler.label_issues_mask_[y_noisy == 1])
+    )
+    # The relabelled rows are the ones whose own label the classifier doubts.
+    assert np.mean(relabeler.label_quality_[relabeler.label_issues_mask_]) < np.mean(
+        relabeler.label_quality_[~relabeler.label_issues_mask_]
     )
 
 
@@ -49,7 +55,7 @@ def test_precomputed_probabilities_train_nothing(heavy_pair_noise):
     relabeler = ClusterRelabeler(random_state=0)
     _, y_out = relabeler.fit_resample(X, y_noisy, y_proba=proba)
     np.testing.assert_array_equal(y_out, y)
-    assert not hasattr(relabeler, "estimator_")
+    assert relabeler.estimator_ is None
     with pytest.raises(ValueError, match="shape"):
         relabeler.fit_resample(X, y_noisy, y_proba=proba[:, :2])
 

@@ -6,8 +6,8 @@ import numpy as np
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 
-from ..base import BaseLabelFilter
 from .._probabilities import check_y_proba, class_probabilities, make_estimator
+from ..base import BaseLabelFilter, LabelDecision
 
 __all__ = ["ConfidenceRankFilter"]
 
@@ -111,12 +111,29 @@ class ConfidenceRankFilter(BaseLabelFilter):
     kept_mask_ : ndarray of shape (n_samples,)
         True where the label was kept.
 
+    label_quality_ : ndarray of shape (n_samples,)
+        Per-row label-quality score in [0, 1], higher for labels more likely
+        right: the probability the classifier gives the row's own label (in
+        the clean-set variant, the probability from its class's binary
+        classifier).
+
+    label_issues_mask_ : ndarray of shape (n_samples,)
+        True for the labels the filter believes wrong: those the classifier
+        disagrees with (its most probable class is another; in the clean-set
+        variant, the rows not marked clean that their class's classifier calls
+        negative). Not the same as ``~kept_mask_``: the ranking rule also
+        rejects agreeing rows below ``threshold``, and ``min_fraction`` keeps
+        some disagreeing ones.
+
+    suggested_labels_ : ndarray of shape (n_samples,)
+        The classifier's most probable class for each row.
+
     sample_indices_ : ndarray of shape (n_samples_resampled,)
         Indices of the returned rows in the input.
 
     report_ : :class:`~skclean.base.FilterReport`
-        Per-class counts. Its ``estimated_noise_rate`` is the fraction of each
-        class's rows whose label the classifier disagrees with.
+        Per-class counts of kept labels and label issues, and the mean label
+        quality.
 
     sampling_strategy_ : dict
         Number of labels kept per class.
@@ -130,12 +147,12 @@ class ConfidenceRankFilter(BaseLabelFilter):
     estimator_ : estimator
         The classifier that produced ``y_proba_`` (a clone of ``estimator`` or
         the default). Fitted on all rows when ``cv=None``; with
-        cross-validation its fold copies are fitted and discarded. Not set
-        when ``y_proba`` or ``clean_mask`` is passed.
+        cross-validation its fold copies are fitted and discarded.
+        None when ``y_proba`` or ``clean_mask`` is passed.
 
-    estimators_ : list of estimators
+    estimators_ : list of estimators or None
         Clean-set variant only: the fitted binary classifier of each class, in
-        the order of ``classes_``.
+        the order of ``classes_``; None otherwise.
 
     n_features_in_ : int
         Number of features of ``X`` (``channels * height * width`` for images).
@@ -259,8 +276,10 @@ class ConfidenceRankFilter(BaseLabelFilter):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, ...)
-            Training data, flat or image-shaped.
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, ...) or None
+            Training data, flat or image-shaped. May be None when ``y_proba``
+            is given: the probabilities then stand in for ``X`` (and their
+            rows are what ``X_resampled`` holds).
 
         y : array-like of shape (n_samples,)
             Noisy labels; at least two classes.
@@ -282,11 +301,16 @@ class ConfidenceRankFilter(BaseLabelFilter):
             The kept labels (``mode="drop"``), or every label with the
             rejected ones set to -1 (``mode="unlabel"``).
         """
+        if X is None:
+            if y_proba is None:
+                raise ValueError(
+                    "X is None: pass the training data, or y_proba (precomputed "
+                    "class probabilities) to filter without X."
+                )
+            X = y_proba
         return super().fit_resample(X, y, y_proba=y_proba, clean_mask=clean_mask)
 
     def _select_labels(self, X, y, y_proba=None, clean_mask=None):
-        for name in ("estimator_", "estimators_"):
-            self.__dict__.pop(name, None)
         classes, y_index = np.unique(y, return_inverse=True)
         n_samples, n_classes = y.shape[0], classes.shape[0]
         if y_proba is not None and clean_mask is not None:
@@ -295,26 +319,27 @@ class ConfidenceRankFilter(BaseLabelFilter):
                 "clean-set variant, which trains its own classifiers), not both."
             )
         rng = check_random_state(self.random_state)
-        rows = np.arange(n_samples)
+        self.estimator_, self.estimators_ = None, None
         if clean_mask is not None:
             clean = self._check_clean_mask(clean_mask, y_index, classes)
             self.y_proba_ = self._clean_set_proba(X, y_index, clean, n_classes, rng)
-            score = self.y_proba_[rows, y_index]
+        elif y_proba is not None:
+            self.y_proba_ = check_y_proba(y_proba, n_samples, classes)
+        else:
+            self.y_proba_ = self._predict_proba(X, y, classes, rng)
+        score = self.y_proba_[np.arange(n_samples), y_index]
+        if clean_mask is not None:
             agree = clean | (score >= 0.5)
             keep = agree
         else:
-            if y_proba is not None:
-                self.y_proba_ = check_y_proba(y_proba, n_samples, classes)
-            else:
-                self.y_proba_ = self._predict_proba(X, y, classes, rng)
-            score = self.y_proba_[rows, y_index]
             agree = score >= self.y_proba_.max(axis=1)
             keep = agree & (score >= self.threshold)
-        self._agree_mask = agree
-        return _top_up(keep, agree, score, y_index, n_classes, self.min_fraction)
-
-    def _estimated_noise_rate(self, y, keep, classes):
-        return [float(np.mean(~self._agree_mask[y == c])) for c in classes]
+        return LabelDecision(
+            keep=_top_up(keep, agree, score, y_index, n_classes, self.min_fraction),
+            label_quality=score,
+            label_issues=~agree,
+            suggested_labels=classes[np.argmax(self.y_proba_, axis=1)],
+        )
 
     def _predict_proba(self, X, y, classes, rng):
         """Out-of-fold (or, with ``cv=None``, in-sample) class probabilities."""

@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array
 
-from ..base import BaseLabelFilter
+from ..base import BaseLabelFilter, LabelDecision
 
 __all__ = ["KMeansLabelFilter"]
 
@@ -48,6 +48,22 @@ def _squared_distances(X, centers):
         cross = X @ centers.T
     d = x_sq[:, None] - 2 * cross + np.einsum("ij,ij->i", centers, centers)[None, :]
     return np.maximum(d, 0)
+
+
+def _cluster_quality(X_label, centers, kept):
+    """``d_rejected / (d_kept + d_rejected)`` per row: near 1 close to a kept centroid.
+
+    ``d_kept`` and ``d_rejected`` are the distances to the nearest kept and
+    nearest rejected centroid; every row scores 1 when no cluster is rejected.
+    """
+    rejected = np.setdiff1d(np.arange(centers.shape[0]), kept)
+    if rejected.size == 0:
+        return np.ones(X_label.shape[0])
+    distances = np.sqrt(_squared_distances(X_label, centers))
+    d_kept = distances[:, kept].min(axis=1)
+    d_rejected = distances[:, rejected].min(axis=1)
+    total = d_kept + d_rejected
+    return np.divide(d_rejected, total, out=np.full_like(total, 0.5), where=total > 0)
 
 
 def _check_selected(result, n_clusters, label):
@@ -136,12 +152,25 @@ class KMeansLabelFilter(BaseLabelFilter):
     kept_mask_ : ndarray of shape (n_samples,)
         True where the label was kept.
 
+    label_quality_ : ndarray of shape (n_samples,)
+        Per-row label-quality score in [0, 1], higher for labels more likely
+        right: ``d_r / (d_k + d_r)``, with ``d_k`` and ``d_r`` the distances
+        of the row to the nearest kept and nearest rejected centroid of its
+        label (1 where the label keeps every cluster).
+
+    label_issues_mask_ : ndarray of shape (n_samples,)
+        True for the labels the filter believes wrong: the rejected ones
+        (``~kept_mask_``).
+
+    suggested_labels_ : None
+        The filter does not suggest labels.
+
     sample_indices_ : ndarray of shape (n_samples_resampled,)
         Indices of the returned rows in the input.
 
     report_ : :class:`~skclean.base.FilterReport`
-        Per-class counts. Its ``estimated_noise_rate`` is the rejected fraction
-        of each label; see Notes.
+        Per-class counts of kept labels and label issues, and the mean label
+        quality; see Notes.
 
     sampling_strategy_ : dict
         Number of labels kept per class.
@@ -196,7 +225,7 @@ class KMeansLabelFilter(BaseLabelFilter):
     ``benchmarks/results/filters.md``).
 
     With ``n_clusters=2, n_keep=1`` about half of each label is rejected
-    whatever its real noise rate, so ``report_["estimated_noise_rate"]`` (the
+    whatever its real noise rate, so ``report_["label_issue_fraction"]`` (the
     rejected fraction) tells how much the filter removed, not how noisy the
     label is.
 
@@ -280,6 +309,7 @@ class KMeansLabelFilter(BaseLabelFilter):
         global_center = np.asarray(Z.mean(axis=0), dtype=np.float64).ravel()
         rng = check_random_state(self.random_state)
         keep = np.zeros(y.shape[0], dtype=bool)
+        quality = np.ones(y.shape[0])
         cluster_labels = np.zeros(y.shape[0], dtype=np.intp)
         centers_by_label, kept_by_label = {}, {}
         for k, label in enumerate(classes.tolist()):
@@ -301,6 +331,7 @@ class KMeansLabelFilter(BaseLabelFilter):
                 kept = np.sort(order[: self.n_keep])
             cluster_labels[rows] = labels
             keep[rows] = np.isin(labels, kept)
+            quality[rows] = _cluster_quality(Z_label, centers, kept)
             centers_by_label[label] = centers
             kept_by_label[label] = kept
 
@@ -308,7 +339,7 @@ class KMeansLabelFilter(BaseLabelFilter):
         self.cluster_centers_ = centers_by_label
         self.kept_clusters_ = kept_by_label
         self.global_center_ = global_center
-        return keep
+        return LabelDecision(keep=keep, label_quality=quality)
 
     def _embed(self, X, y):
         """Fit and apply ``features``; return a float array or CSR matrix."""

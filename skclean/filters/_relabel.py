@@ -4,13 +4,12 @@ from numbers import Integral
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sklearn.base import _fit_context
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 
-from ..base import BaseLabelSampler, FilterReport
 from .._probabilities import check_y_proba, class_probabilities
+from ..base import BaseLabelSampler, LabelDecision
 
 __all__ = ["ClusterRelabeler"]
 
@@ -73,29 +72,38 @@ class ClusterRelabeler(BaseLabelSampler):
     y_proba_ : ndarray of shape (n_samples, n_classes)
         The class probabilities that were clustered.
 
-    clusters_ : ndarray of shape (n_samples,)
+    cluster_labels_ : ndarray of shape (n_samples,)
         The K-means cluster of each row.
 
     cluster_classes_ : ndarray of shape (n_classes,)
         The label matched to each cluster.
 
-    relabeled_mask_ : ndarray of shape (n_samples,)
-        True where the returned label differs from the input label.
+    kept_mask_ : ndarray of shape (n_samples,)
+        All True: a relabeller keeps every row.
+
+    label_quality_ : ndarray of shape (n_samples,)
+        Per-row label-quality score in [0, 1], higher for labels more likely
+        right: the probability the classifier gives the row's own label.
+
+    label_issues_mask_ : ndarray of shape (n_samples,)
+        True for the labels the relabeller changes (it believes them wrong).
+
+    suggested_labels_ : ndarray of shape (n_samples,)
+        The label of each row's cluster: the labels returned.
 
     sample_indices_ : ndarray of shape (n_samples,)
         ``arange(n_samples)``: every row is returned.
 
     report_ : :class:`~skclean.base.FilterReport`
-        Per class (input label): ``n_samples``, ``n_relabeled`` (rows given
-        another label) and ``n_after`` (rows with this label after
-        relabelling).
+        Per class (input label): counts of rows and of label issues (rows
+        given another label), and the mean label quality.
 
     sampling_strategy_ : dict
-        Empty: labels change, the rows stay (for imbalanced-learn's API).
+        Number of rows per input label (every row is kept).
 
     estimator_ : estimator
         The classifier that produced ``y_proba_``: fitted on all rows with
-        ``cv=None``, unfitted otherwise. Not set when ``y_proba`` is passed.
+        ``cv=None``, unfitted otherwise; None when ``y_proba`` is passed.
 
     n_features_in_ : int
         Number of features of ``X`` (``channels * height * width`` for images).
@@ -146,7 +154,6 @@ class ClusterRelabeler(BaseLabelSampler):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=False)
     def fit_resample(self, X, y, *, y_proba=None):
         """Relabel ``y`` by the clusters of the class probabilities of ``X``.
 
@@ -170,25 +177,20 @@ class ClusterRelabeler(BaseLabelSampler):
         y_relabeled : array-like of shape (n_samples,)
             The corrected labels, in the container of ``y``.
         """
-        self.__dict__.pop("estimator_", None)
-        X_valid, y_valid, binarize_y = self._validate_X_y(
-            X, y, accept_sparse=["csr", "csc"]
-        )
-        classes, y_index = np.unique(y_valid, return_inverse=True)
-        n_samples, n_classes = y_valid.shape[0], classes.shape[0]
-        if n_classes < 2:
-            raise ValueError(
-                f"ClusterRelabeler needs at least two classes in y, got one class: "
-                f"{classes.tolist()}."
-            )
+        return super().fit_resample(X, y, y_proba=y_proba)
+
+    def _fit_resample(self, X, y, *, y_proba=None):
+        classes, y_index = np.unique(y, return_inverse=True)
+        n_samples, n_classes = y.shape[0], classes.shape[0]
         rng = check_random_state(self.random_state)
+        self.estimator_ = None
         if y_proba is not None:
             proba = check_y_proba(y_proba, n_samples, classes)
         else:
             proba, self.estimator_ = class_probabilities(
                 self.estimator,
-                X_valid,
-                y_valid,
+                X,
+                y,
                 classes,
                 cv=self.cv,
                 rng=rng,
@@ -213,30 +215,17 @@ class ClusterRelabeler(BaseLabelSampler):
         _, label_of_cluster = linear_sum_assignment(counts, maximize=True)
         new_index = label_of_cluster[clusters]
 
-        self.classes_ = classes
         self.y_proba_ = proba
-        self.clusters_ = clusters
+        self.cluster_labels_ = clusters
         self.cluster_classes_ = classes[label_of_cluster]
-        self.relabeled_mask_ = new_index != y_index
         self.sample_indices_ = np.arange(n_samples)
-        self.sampling_strategy_ = {}
-        self.report_ = FilterReport(
-            {
-                "class": classes.tolist(),
-                "n_samples": np.bincount(y_index, minlength=n_classes).tolist(),
-                "n_relabeled": np.bincount(
-                    y_index[self.relabeled_mask_], minlength=n_classes
-                ).tolist(),
-                "n_after": np.bincount(new_index, minlength=n_classes).tolist(),
-            }
+        decision = LabelDecision(
+            keep=np.ones(n_samples, dtype=bool),
+            label_quality=proba[np.arange(n_samples), y_index],
+            label_issues=new_index != y_index,
+            suggested_labels=classes[new_index],
         )
-        return X, self._format_y(classes[new_index], y, classes, binarize_y)
+        self._record_decision(decision, y, classes)
+        return X, classes[new_index]
 
-    def _fit_resample(self, X, y):  # pragma: no cover - fit_resample is overridden
-        raise NotImplementedError
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.sampler_tags.sample_indices = True
-        return tags
+    _accept_sparse = True

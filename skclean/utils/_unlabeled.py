@@ -1,6 +1,12 @@
-"""Tell whether an estimator learns from rows labelled -1 (unlabelled)."""
+"""The unlabelled-rows policy: rows labelled -1 reach only estimators that learn
+from them."""
 
-__all__ = ["accepts_unlabeled"]
+from sklearn.base import is_classifier
+from sklearn.model_selection._search import BaseSearchCV
+from sklearn.pipeline import Pipeline as SklearnPipeline
+from sklearn.utils import get_tags
+
+__all__ = ["accepts_unlabeled", "check_unlabeled_consumers"]
 
 
 def accepts_unlabeled(estimator):
@@ -15,11 +21,12 @@ def accepts_unlabeled(estimator):
 
     An estimator accepts unlabelled rows when, checked in this order:
 
-    1. its class has the attribute ``_accepts_unlabeled``: its value decides
+    1. it has the boolean attribute ``_accepts_unlabeled``: its value decides
        (``True`` opts in, ``False`` opts out). This is how skclean's
-       :class:`~skclean.nets.PiModelClassifier` declares it, and how a third
-       party declares it for its own estimator (including its own
-       meta-estimators);
+       :class:`~skclean.nets.PiModelClassifier` declares it, how
+       :class:`~skclean.pipeline.FilteredClassifier` delegates it to its
+       ``classifier`` (as a property), and how a third party declares it for
+       its own estimator or meta-estimator;
     2. it is one of scikit-learn's semi-supervised estimators (those defined in
        :mod:`sklearn.semi_supervised`:
        :class:`~sklearn.semi_supervised.SelfTrainingClassifier`,
@@ -27,9 +34,8 @@ def accepts_unlabeled(estimator):
        :class:`~sklearn.semi_supervised.LabelPropagation`) or a subclass of one;
     3. it is a meta-estimator that hands ``y`` unchanged to an estimator
        which accepts them: a pipeline (:class:`sklearn.pipeline.Pipeline`,
-       imbalanced-learn's and skclean's) whose last step accepts them, a
-       :class:`~skclean.pipeline.FilteredClassifier` whose ``classifier`` does,
-       or a hyper-parameter search (:class:`~sklearn.model_selection.GridSearchCV`,
+       imbalanced-learn's and skclean's) whose last step accepts them, or a
+       hyper-parameter search (:class:`~sklearn.model_selection.GridSearchCV`,
        :class:`~sklearn.model_selection.RandomizedSearchCV` ...) whose
        ``estimator`` does.
 
@@ -75,28 +81,101 @@ def accepts_unlabeled(estimator):
         return False
     cls = estimator if isinstance(estimator, type) else type(estimator)
 
-    declared = getattr(cls, "_accepts_unlabeled", None)
-    if declared is not None:
-        return bool(declared)
+    # On a class, a property (a meta-estimator's delegation) is no answer.
+    declared = getattr(estimator, "_accepts_unlabeled", None)
+    if isinstance(declared, bool):
+        return declared
     if any(
         base.__module__.split(".")[:2] == ["sklearn", "semi_supervised"]
         for base in cls.__mro__
     ):
         return True
-    if isinstance(estimator, type):
-        # A class alone says nothing about the estimators it would wrap.
-        return False
-
-    # Imported here: skclean.pipeline imports this module.
-    from sklearn.model_selection._search import BaseSearchCV
-    from sklearn.pipeline import Pipeline as SklearnPipeline
-
-    from ..pipeline import FilteredClassifier
-
     if isinstance(estimator, SklearnPipeline):
         return bool(estimator.steps) and accepts_unlabeled(estimator.steps[-1][1])
-    if isinstance(estimator, FilteredClassifier):
-        return accepts_unlabeled(estimator.classifier)
     if isinstance(estimator, BaseSearchCV):
         return accepts_unlabeled(estimator.estimator)
     return False
+
+
+def _is_skipped(step):
+    return step is None or (isinstance(step, str) and step == "passthrough")
+
+
+def _is_unlabeling(step):
+    """Whether ``step`` is a sampler whose ``mode`` param is ``"unlabel"``."""
+    if _is_skipped(step) or not hasattr(step, "fit_resample"):
+        return False
+    if hasattr(step, "get_params"):
+        mode = step.get_params(deep=False).get("mode")
+    else:
+        mode = getattr(step, "mode", None)
+    return isinstance(mode, str) and mode == "unlabel"
+
+
+def _learns_from_y(estimator):
+    """Whether ``estimator`` fits to ``y`` (and would learn -1 as a class)."""
+    if is_classifier(estimator) or hasattr(estimator, "fit_resample"):
+        return True
+    try:
+        return bool(get_tags(estimator).target_tags.required)
+    except (AttributeError, TypeError, ValueError):
+        return True
+
+
+def _unlabeled_error(filter_name, filter_step, consumer_name, consumer):
+    """The error for rows labelled -1 reaching an estimator learning -1 as a class."""
+    return ValueError(
+        f"The filter {filter_name!r} ({type(filter_step).__name__}) has "
+        "mode='unlabel': it keeps every row and sets the rejected labels to -1. "
+        f"But {consumer_name!r} ({type(consumer).__name__}) does not learn from "
+        "unlabelled rows and would learn -1 as one more class. Either set "
+        f"{filter_name}__mode='drop' to drop the rejected rows instead, or use "
+        "an estimator that learns from rows labelled -1 (skclean.nets."
+        "PiModelClassifier, sklearn.semi_supervised.SelfTrainingClassifier, "
+        "LabelSpreading). A third-party estimator declares that it does with the "
+        "class attribute `_accepts_unlabeled = True` (see "
+        "skclean.utils.accepts_unlabeled)."
+    )
+
+
+def check_unlabeled_consumers(steps):
+    """Raise a ValueError if rows labelled -1 would reach an estimator learning -1.
+
+    Parameters
+    ----------
+    steps : list of (str, estimator) tuples
+        A pipeline's steps, the final estimator last.
+
+    Raises
+    ------
+    ValueError
+        If a filter with ``mode="unlabel"`` comes before a later sampler or a
+        final estimator that fits to ``y`` but does not learn from unlabelled
+        rows (see :func:`accepts_unlabeled`).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skclean.filters import ConfidenceRankFilter
+    >>> from skclean.utils import check_unlabeled_consumers
+    >>> check_unlabeled_consumers(
+    ...     [("filter", ConfidenceRankFilter(mode="unlabel")),
+    ...      ("clf", LogisticRegression())])
+    Traceback (most recent call last):
+    ...
+    ValueError: The filter 'filter' (ConfidenceRankFilter) has mode='unlabel': ...
+    """
+    unlabeling = None
+    for name, step in steps[:-1]:
+        if _is_skipped(step):
+            continue
+        if unlabeling is not None and hasattr(step, "fit_resample"):
+            if not accepts_unlabeled(step):
+                raise _unlabeled_error(*unlabeling, name, step)
+        if unlabeling is None and _is_unlabeling(step):
+            unlabeling = (name, step)
+    final_name, final = steps[-1]
+    if unlabeling is None or _is_skipped(final):
+        return
+    if _learns_from_y(final) and not accepts_unlabeled(final):
+        raise _unlabeled_error(*unlabeling, final_name, final)
