@@ -339,7 +339,9 @@ class BaseLabelFilter(BaseLabelSampler):
     A subclass implements ``_select_labels(X, y, **params)``, returning a
     :class:`LabelDecision` (which labels to keep, a per-row label-quality
     score, the labels it believes wrong and, if it has them, suggested
-    labels); this class applies ``mode`` and records the decision.
+    labels) or just the boolean mask of labels to keep (its quality is then
+    1 for kept labels and 0 for the others); this class applies ``mode`` and
+    records the decision.
 
     - ``mode="drop"``: return only the rows whose label is kept. Safe in front of
       any classifier.
@@ -366,6 +368,8 @@ class BaseLabelFilter(BaseLabelSampler):
                 'sklearn.preprocessing.LabelEncoder) or use mode="drop".'
             )
         decision = self._select_labels(X, y, **params)
+        if not isinstance(decision, LabelDecision):  # a mask: keep = quality
+            decision = LabelDecision(keep=decision, label_quality=decision)
         self._record_decision(decision, y, classes)
         if self.mode == "drop":
             self.sample_indices_ = np.flatnonzero(decision.keep)
@@ -375,4 +379,4 @@ class BaseLabelFilter(BaseLabelSampler):
 
     @abstractmethod
     def _select_labels(self, X, y, **params):
-        """Return a :class:`LabelDecision` for the validated ``X`` and ``y``."""
+        """Return a :class:`LabelDecision` (or a keep mask) for validated X, y."""

@@ -2,8 +2,6 @@
 
 from copy import deepcopy
 
-import numpy as np
-import scipy.sparse as sp
 from imblearn import pipeline as imb_pipeline
 from sklearn.base import (
     BaseEstimator,
@@ -11,10 +9,9 @@ from sklearn.base import (
     MetaEstimatorMixin,
     _fit_context,
     clone,
-    is_classifier,
 )
 from sklearn.pipeline import _name_estimators
-from sklearn.utils import Bunch, _safe_indexing, get_tags
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
 from sklearn.utils.metadata_routing import (
     UNUSED,
@@ -25,163 +22,15 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
-    _is_arraylike_not_scalar,
-    _make_indexable,
-    _num_samples,
     check_is_fitted,
     column_or_1d,
     has_fit_parameter,
 )
 
-from .utils._unlabeled import accepts_unlabeled
+from ._private_api import RowAlignedPipelineMixin
+from .utils._unlabeled import _is_skipped, accepts_unlabeled
 
 __all__ = ["Pipeline", "make_pipeline", "FilteredClassifier"]
-
-
-# ----------------------------------------------------------------------------
-# Helpers shared by Pipeline and FilteredClassifier
-# ----------------------------------------------------------------------------
-
-
-def _is_skipped(step):
-    return step is None or (isinstance(step, str) and step == "passthrough")
-
-
-def _is_unlabeling(step):
-    """Whether ``step`` is a sampler whose ``mode`` param is ``"unlabel"``."""
-    if _is_skipped(step) or not hasattr(step, "fit_resample"):
-        return False
-    if hasattr(step, "get_params"):
-        mode = step.get_params(deep=False).get("mode")
-    else:
-        mode = getattr(step, "mode", None)
-    return isinstance(mode, str) and mode == "unlabel"
-
-
-def _learns_from_y(estimator):
-    """Whether ``estimator`` fits to ``y`` (and would learn -1 as a class)."""
-    if is_classifier(estimator) or hasattr(estimator, "fit_resample"):
-        return True
-    try:
-        return bool(get_tags(estimator).target_tags.required)
-    except (AttributeError, TypeError, ValueError):
-        return True
-
-
-def _unlabeled_error(filter_name, filter_step, consumer_name, consumer):
-    """The error for rows labelled -1 reaching an estimator learning -1 as a class."""
-    return ValueError(
-        f"The filter {filter_name!r} ({type(filter_step).__name__}) has "
-        "mode='unlabel': it keeps every row and sets the rejected labels to -1. "
-        f"But {consumer_name!r} ({type(consumer).__name__}) does not learn from "
-        "unlabelled rows and would learn -1 as one more class. Either set "
-        f"{filter_name}__mode='drop' to drop the rejected rows instead, or use "
-        "an estimator that learns from rows labelled -1 (skclean.nets."
-        "PiModelClassifier, sklearn.semi_supervised.SelfTrainingClassifier, "
-        "LabelSpreading). A third-party estimator declares that it does with the "
-        "class attribute `_accepts_unlabeled = True` (see "
-        "skclean.utils.accepts_unlabeled)."
-    )
-
-
-def _hand_over_filter_estimator(filter_step, estimator):
-    """Give ``estimator`` the filter's fitted network if it asked for it.
-
-    ``PiModelClassifier(pretrained="filter")`` continues from stage 1's network,
-    which the filter fitted; the estimator's parameters stay as they are.
-    """
-    if isinstance(getattr(estimator, "pretrained", None), str):
-        estimator._filter_estimator = getattr(filter_step, "estimator_", None)
-
-
-def _is_per_sample(value, n_samples):
-    """The rule scikit-learn's cross-validation uses to split fit params by rows."""
-    if not (_is_arraylike_not_scalar(value) or sp.issparse(value)):
-        return False
-    try:
-        return _num_samples(value) == n_samples
-    except TypeError:
-        return False
-
-
-def _take_rows(params, n_samples, indices):
-    """Return a copy of the dict ``params`` with its per-sample values indexed."""
-    return {
-        key: (
-            _safe_indexing(_make_indexable(value), indices)
-            if _is_per_sample(value, n_samples)
-            else value
-        )
-        for key, value in params.items()
-    }
-
-
-def _resampled_indices(sampler, n_samples):
-    """Input rows of ``sampler``'s last output; None if it kept every row, in order."""
-    indices = getattr(sampler, "sample_indices_", None)
-    if indices is None:
-        return None
-    indices = np.asarray(indices)
-    if indices.shape[0] == n_samples and np.array_equal(indices, np.arange(n_samples)):
-        return None
-    return indices
-
-
-def _indexable(X):
-    """``X`` itself, unless samplers could not index its rows: then an ndarray.
-
-    Filters return the kept rows of ``X`` in its own container (DataFrame,
-    image batch ...); an array-like with ``__array__`` but no indexing would
-    fail there.
-    """
-    if X is None or sp.issparse(X) or hasattr(X, "__getitem__"):
-        return X
-    return np.asarray(X)
-
-
-def _count_rows(X):
-    try:
-        return _num_samples(X)
-    except TypeError:
-        return None
-
-
-class _RowAlignedParams(Bunch):
-    """Routed fit params that follow the rows dropped by the pipeline's samplers.
-
-    imbalanced-learn's pipeline hands every step the metadata passed to ``fit``
-    as it was passed, so a ``sample_weight`` meant for the classifier keeps the
-    length of ``X`` after a sampler dropped rows (imbalanced-learn issues #457,
-    #1111). This Bunch is what ``Pipeline._check_method_params`` returns; the
-    ``routed_params[name]`` lookups, which imbalanced-learn's ``_fit`` does step by
-    step after fitting the steps before, index the per-sample values by the
-    rows that the samplers before step ``name`` returned (their
-    ``sample_indices_``).
-    """
-
-    def _bind(self, pipeline, n_samples):
-        # Bunch stores attributes as keys; keep the bookkeeping out of them.
-        self.__dict__["_pipeline"] = pipeline
-        self.__dict__["_n_samples"] = n_samples
-
-    def __getitem__(self, name):
-        params = super().__getitem__(name)
-        pipeline = self.__dict__.get("_pipeline")
-        n_samples = self.__dict__.get("_n_samples")
-        if pipeline is None or n_samples is None:
-            return params
-        indices = pipeline._rows_before(name, n_samples)
-        if indices is None:
-            return params
-        return Bunch(
-            **{
-                method: _take_rows(method_params, n_samples, indices)
-                for method, method_params in params.items()
-            }
-        )
-
-    def get(self, name, default=None):
-        return self[name] if name in self else default
 
 
 # ----------------------------------------------------------------------------
@@ -189,7 +38,7 @@ class _RowAlignedParams(Bunch):
 # ----------------------------------------------------------------------------
 
 
-class Pipeline(imb_pipeline.Pipeline):
+class Pipeline(RowAlignedPipelineMixin, imb_pipeline.Pipeline):
     """A pipeline of transformers and samplers (label filters) with a final estimator.
 
     :class:`imblearn.pipeline.Pipeline`, which runs a step with ``fit_resample``
@@ -209,6 +58,12 @@ class Pipeline(imb_pipeline.Pipeline):
       filter with ``mode="unlabel"`` comes before a final estimator (or a later
       sampler) that would learn the label -1 as a class, ``fit`` raises a
       ValueError; see :func:`skclean.utils.accepts_unlabeled`.
+    - **A filter's network is handed over explicitly.** When the final
+      estimator's ``fit`` takes a ``filter_estimator`` parameter
+      (:class:`~skclean.nets.PiModelClassifier`, whose
+      ``pretrained="filter"`` continues from it), ``fit`` passes it the fitted
+      ``estimator_`` of the last sampler (None if it kept none), unless the
+      caller passed one.
 
     Parameters
     ----------
@@ -280,115 +135,6 @@ class Pipeline(imb_pipeline.Pipeline):
     >>> bool(pipe.score(data.X_test, data.y_test) > 0.75)  # no filter at predict time
     True
     """
-
-    def _check_method_params(self, method, props, **kwargs):
-        routed = super()._check_method_params(method, props, **kwargs)
-        if not isinstance(routed, dict):
-            # scikit-learn's placeholder when no metadata was passed at all.
-            return routed
-        routed = _RowAlignedParams(**routed)
-        if not _routing_enabled():
-            # imbalanced-learn files ``step__param`` under "fit" only, and reads
-            # a sampler's params from "fit_resample": a filter's own metadata
-            # (``clean_mask``) would be dropped without a word.
-            for name, step in self.steps:
-                if name in routed and hasattr(step, "fit_resample"):
-                    step_params = routed[name]
-                    step_params["fit_resample"] = dict(step_params["fit"])
-        return routed
-
-    def _fit(self, X, y=None, routed_params=None, raw_params=None):
-        self.steps = list(self.steps)
-        self._validate_steps()
-        self._check_unlabeled_consumers()
-        X = _indexable(X)
-        n_samples = _count_rows(X)
-        if isinstance(routed_params, _RowAlignedParams) and n_samples is not None:
-            routed_params._bind(self, n_samples)
-        Xt, yt = super()._fit(X, y, routed_params, raw_params)
-        filters = [
-            step
-            for _, step in self.steps[:-1]
-            if not _is_skipped(step) and hasattr(step, "fit_resample")
-        ]
-        if filters:
-            _hand_over_filter_estimator(filters[-1], self.steps[-1][1])
-        if isinstance(routed_params, _RowAlignedParams) and n_samples is not None:
-            self._check_rows_accounted_for(Xt, n_samples, routed_params)
-        return Xt, yt
-
-    def _rows_before(self, name, n_samples):
-        """Rows of the input that reach step ``name``, or None for all, in order.
-
-        Composes the ``sample_indices_`` of the samplers before ``name``, which
-        imbalanced-learn's ``_fit`` has fitted by the time it asks for the
-        params of ``name``.
-        """
-        indices = None
-        n_rows = n_samples
-        for step_name, step in self.steps:
-            if step_name == name:
-                break
-            if _is_skipped(step) or not hasattr(step, "fit_resample"):
-                continue
-            step_indices = _resampled_indices(step, n_rows)
-            if step_indices is None:
-                continue
-            indices = step_indices if indices is None else indices[step_indices]
-            n_rows = indices.shape[0]
-        return indices
-
-    def _check_rows_accounted_for(self, Xt, n_samples, routed_params):
-        """Refuse per-sample metadata if a sampler changed rows without saying how."""
-        final_name = self.steps[-1][0]
-        if _is_skipped(self.steps[-1][1]) or final_name not in routed_params:
-            return
-        indices = self._rows_before(final_name, n_samples)
-        expected = n_samples if indices is None else indices.shape[0]
-        n_out = _count_rows(Xt)
-        if n_out is None or n_out == expected:
-            return
-        raw = Bunch.__getitem__(routed_params, final_name)
-        per_sample = sorted(
-            {
-                key
-                for method_params in raw.values()
-                for key, value in method_params.items()
-                if _is_per_sample(value, n_samples)
-            }
-        )
-        if per_sample:
-            unknown = [
-                name
-                for name, step in self.steps[:-1]
-                if hasattr(step, "fit_resample")
-                and getattr(step, "sample_indices_", None) is None
-            ]
-            raise ValueError(
-                f"The samplers before step {final_name!r} turned {n_samples} rows into "
-                f"{n_out}, but {unknown} do not record which input rows they returned "
-                "(no sample_indices_), so the per-sample metadata "
-                f"{per_sample} cannot follow the rows. Use samplers that set "
-                "sample_indices_ (skclean's filters, imbalanced-learn's "
-                "under-samplers) or do not pass per-sample metadata."
-            )
-
-    def _check_unlabeled_consumers(self):
-        """Raise if rows labelled -1 would reach an estimator learning -1 as a class."""
-        unlabeling = None
-        for name, step in self.steps[:-1]:
-            if _is_skipped(step):
-                continue
-            if unlabeling is not None and hasattr(step, "fit_resample"):
-                if not accepts_unlabeled(step):
-                    raise _unlabeled_error(*unlabeling, name, step)
-            if unlabeling is None and _is_unlabeling(step):
-                unlabeling = (name, step)
-        final_name, final = self.steps[-1]
-        if unlabeling is None or _is_skipped(final):
-            return
-        if _learns_from_y(final) and not accepts_unlabeled(final):
-            raise _unlabeled_error(*unlabeling, final_name, final)
 
 
 @validate_params(
@@ -588,61 +334,39 @@ class FilteredClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self : FilteredClassifier
             The fitted estimator.
         """
-        has_filter = not _is_skipped(self.filter)
-        if has_filter and _is_unlabeling(self.filter):
-            if not accepts_unlabeled(self.classifier):
-                raise _unlabeled_error(
-                    "filter", self.filter, "classifier", self.classifier
-                )
-        filter_params, classifier_params = self._split_fit_params(sample_weight, params)
-        if not has_filter and filter_params:
+        if _is_skipped(self.filter) and any(
+            key.startswith("filter__") for key in params
+        ):
             raise TypeError(
                 f"filter={self.filter!r} has no fit_resample, so it takes no "
-                f"parameters; got {sorted(filter_params)}."
+                f"parameters; got {sorted(params)}."
             )
-
         if getattr(y, "ndim", 1) == 2 and y.shape[1] == 1:
             # A single-output classifier: warn about a column vector as
             # scikit-learn's classifiers do (the filter would flatten it silently).
             y = column_or_1d(y, warn=True)
-        if has_filter:
-            self.filter_ = clone(self.filter)
-            X = _indexable(X)
-            n_samples = _count_rows(X)
-            X_res, y_res = self.filter_.fit_resample(X, y, **filter_params)
-            indices = _resampled_indices(self.filter_, n_samples)
-            if indices is not None:
-                classifier_params = _take_rows(classifier_params, n_samples, indices)
-            elif _count_rows(X_res) != n_samples and any(
-                _is_per_sample(v, n_samples) for v in classifier_params.values()
-            ):
-                raise ValueError(
-                    f"{type(self.filter_).__name__} turned {n_samples} rows into "
-                    f"{_count_rows(X_res)} without recording which (no "
-                    "sample_indices_), so per-sample fit parameters cannot follow "
-                    "the rows."
-                )
-        else:
-            self.filter_ = None
-            X_res, y_res = X, y
-        self.classifier_ = clone(self.classifier)
-        if self.filter_ is not None:
-            _hand_over_filter_estimator(self.filter_, self.classifier_)
-        self.classifier_.fit(X_res, y_res, **classifier_params)
+        filter_ = None if _is_skipped(self.filter) else clone(self.filter)
+        pipeline = Pipeline(
+            [
+                ("filter", filter_ or "passthrough"),
+                ("classifier", clone(self.classifier)),
+            ]
+        )
+        pipeline.fit(X, y, **self._pipeline_fit_params(sample_weight, params))
+        self.filter_ = filter_
+        self.classifier_ = pipeline.steps[-1][1]
         return self
 
-    def _split_fit_params(self, sample_weight, params):
-        """Return the fit params of the filter and of the classifier."""
+    def _pipeline_fit_params(self, sample_weight, params):
+        """The parameters of the equivalent two-step Pipeline's ``fit``."""
         if _routing_enabled():
+            # The pipeline routes them by the steps' requests, as this
+            # estimator's get_metadata_routing describes.
             if sample_weight is not None:
                 params = {**params, "sample_weight": sample_weight}
-            routed = process_routing(self, "fit", **params)
-            filter_params = routed.filter.fit_resample if "filter" in routed else {}
-            return dict(filter_params), dict(routed.classifier.fit)
-
-        filter_params, classifier_params = {}, {}
-        for key, value in params.items():
-            owner, sep, name = key.partition("__")
+            return params
+        for key in params:
+            owner, sep, _ = key.partition("__")
             if not sep or owner not in ("filter", "classifier"):
                 raise TypeError(
                     f"FilteredClassifier.fit got an unexpected parameter {key!r}. "
@@ -651,15 +375,14 @@ class FilteredClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                     "fit), or enable metadata routing with "
                     "sklearn.set_config(enable_metadata_routing=True)."
                 )
-            (filter_params if owner == "filter" else classifier_params)[name] = value
-        if sample_weight is not None:
-            if not has_fit_parameter(self.classifier, "sample_weight"):
-                raise TypeError(
-                    f"{type(self.classifier).__name__}.fit does not take "
-                    "sample_weight, so FilteredClassifier cannot pass it on."
-                )
-            classifier_params["sample_weight"] = sample_weight
-        return filter_params, classifier_params
+        if sample_weight is None:
+            return params
+        if not has_fit_parameter(self.classifier, "sample_weight"):
+            raise TypeError(
+                f"{type(self.classifier).__name__}.fit does not take "
+                "sample_weight, so FilteredClassifier cannot pass it on."
+            )
+        return {**params, "classifier__sample_weight": sample_weight}
 
     @available_if(_classifier_has("predict"))
     def predict(self, X):
@@ -768,6 +491,11 @@ class FilteredClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         if sample_weight is None:
             return self.classifier_.score(X, y)
         return self.classifier_.score(X, y, sample_weight=sample_weight)
+
+    @property
+    def _accepts_unlabeled(self):
+        # Rows labelled -1 reach the classifier unchanged (policy: one home).
+        return accepts_unlabeled(self.classifier)
 
     @property
     def classes_(self):

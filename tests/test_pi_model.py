@@ -248,7 +248,13 @@ def test_warm_start_from_the_filter_in_a_pipeline(hidden_digits):
     pi = pipe.steps[-1][1]
     np.testing.assert_allclose(pi.predict_proba(X_test), stage1.predict_proba(X_test))
     assert pi.get_params()["pretrained"] == "filter"
-    assert pi._filter_estimator is None  # not kept after fit
+    assert not any(value is stage1 for value in vars(pi).values())  # not kept
+
+    # The hand-over is an ordinary fit parameter: the same network, passed by hand.
+    by_hand = _fast(max_epochs=0, pretrained="filter").fit(
+        X, pipe.steps[0][1].fit_resample(X, y_true)[1], filter_estimator=stage1
+    )
+    np.testing.assert_allclose(by_hand.predict_proba(X_test), pi.predict_proba(X_test))
 
     wrapped = FilteredClassifier(
         _stage1_filter(), _fast(max_epochs=0, pretrained="filter")

@@ -425,7 +425,7 @@ mixed_precision, channels_last, **kwargs
             state["ensemble"].mul_(alpha).add_(state["epoch"], alpha=1.0 - alpha)
             state["epochs"] += 1
 
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, filter_estimator=None, **fit_params):
         """Train on ``X, y`` where ``y == -1`` marks unlabelled rows.
 
         Parameters
@@ -438,6 +438,13 @@ mixed_precision, channels_last, **kwargs
             Labels, -1 for unlabelled rows (object dtype with -1 for string
             labels). At least two classes among the labelled rows.
 
+        filter_estimator : CNNClassifier, default=None
+            With ``pretrained="filter"``: the network to start from, the fitted
+            ``estimator_`` of the label filter before this estimator.
+            :class:`~skclean.pipeline.Pipeline` and
+            :class:`~skclean.pipeline.FilteredClassifier` pass it; ignored
+            otherwise.
+
         **fit_params : dict
             Passed to skorch.
 
@@ -446,6 +453,7 @@ mixed_precision, channels_last, **kwargs
         self : PiModelClassifier
             The fitted classifier.
         """
+        self._filter_estimator = filter_estimator  # read by initialize_module
         try:
             super().fit(X, y, **fit_params)
         finally:
