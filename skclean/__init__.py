@@ -18,6 +18,10 @@ _PUBLIC = {
     "Pipeline": "skclean.pipeline",
     "make_pipeline": "skclean.pipeline",
     "FilteredClassifier": "skclean.pipeline",
+    "find_label_issues": "skclean.audit",
+    "label_quality_scores": "skclean.audit",
+    "estimate_noise_matrix": "skclean.audit",
+    "class_label_quality": "skclean.audit",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]
