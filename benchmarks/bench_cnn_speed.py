@@ -16,24 +16,31 @@ Usage::
     python benchmarks/bench_cnn_speed.py --device cuda --n-train 60000 --full-mnist
 
 ``--full-mnist`` (CUDA) also trains DeepCleanNet's full setting (60k rows, 50
-epochs) once and reports its time and clean test accuracy.
+epochs) once and reports its time and clean test accuracy. Timings are ratios
+measured side by side in one process, so this script measures no memory.
 
 ``--mixed-precision`` (bfloat16 autocast) and ``--channels-last`` apply to the
 floor and to CNNClassifier alike (stock skorch has neither), and to the full
 setting, so that a GPU run tells whether they help and whether accuracy holds.
 """
 
-import argparse
 import contextlib
 import statistics
 import time
 
 import torch
-from _common import machine_info, write_results
 from skorch import NeuralNetClassifier
 
 from skclean.datasets import load_mnist
 from skclean.nets import MLP, CNNClassifier, DeepCleanCNN
+
+try:
+    from . import _common
+except ImportError:
+    import _common
+
+TARGET_OVER_FLOOR = 1.15
+TARGET_FULL_ACCURACY = 0.992
 
 MODULES = {
     "cnn": (DeepCleanCNN, {"n_classes": 10, "in_channels": 1, "input_size": 28}),
@@ -146,8 +153,87 @@ TRAINERS = {
 }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def measure_speed(X, y, settings, repeats):
+    """Seconds per epoch of every trainer, interleaved repetition by repetition."""
+    # Warm-up (allocations, kernels, lazy imports) before anything is timed.
+    for trainer in TRAINERS.values():
+        trainer(X[:512], y[:512], **{**settings, "epochs": 1})
+    seconds = {name: [] for name in TRAINERS}
+    for _ in range(repeats):
+        for name, trainer in TRAINERS.items():
+            start = time.perf_counter()
+            trainer(X, y, **settings)
+            seconds[name].append((time.perf_counter() - start) / settings["epochs"])
+    return seconds
+
+
+def speed_summary(seconds):
+    """Median seconds per epoch and the two ratios the targets are about."""
+    per_epoch = {name: statistics.median(values) for name, values in seconds.items()}
+    ratio_floor = per_epoch["CNNClassifier"] / per_epoch["floor"]
+    return {
+        "seconds_per_epoch": seconds,
+        "median_seconds_per_epoch": per_epoch,
+        "CNNClassifier_over_floor": ratio_floor,
+        "skorch_over_CNNClassifier": per_epoch["skorch"] / per_epoch["CNNClassifier"],
+        "targets": [
+            {
+                "target": f"CNNClassifier / hand-written loop <= {TARGET_OVER_FLOOR}",
+                "result": f"{ratio_floor:.3f}",
+                "met": ratio_floor <= TARGET_OVER_FLOOR,
+            }
+        ],
+    }
+
+
+def train_full_mnist(data, settings, epochs=50):
+    """DeepCleanNet's full setting once: seconds and clean test accuracy."""
+    X_train, X_test, y_train, y_test = data
+    start = time.perf_counter()
+    clf = train_cnnclassifier(X_train, y_train, **{**settings, "epochs": epochs})
+    return {
+        "epochs": epochs,
+        "seconds": time.perf_counter() - start,
+        "test_accuracy": float(clf.score(X_test, y_test)),
+        "target_test_accuracy": TARGET_FULL_ACCURACY,
+    }
+
+
+def to_markdown(result, settings, full):
+    per_epoch = result["median_seconds_per_epoch"]
+    table = [
+        {
+            "trainer": name,
+            "seconds per epoch": per_epoch[name],
+            "relative to floor": per_epoch[name] / per_epoch["floor"],
+        }
+        for name in TRAINERS
+    ]
+    lines = [
+        f"{settings['n_train']} MNIST rows as 1x28x28 images, module "
+        f"{MODULES[settings['module']][0].__name__}, Adam lr 1e-3, batch "
+        f"{settings['batch_size']}, {settings['epochs']} epochs, median of "
+        f"{settings['repeats']} interleaved repeats, seed {settings['seed']}, mixed "
+        f"precision {settings['mixed_precision']}, channels last "
+        f"{settings['channels_last']}.",
+        "",
+        _common.markdown_table(table, floatfmt=".3f"),
+        "",
+        f"CNNClassifier / floor = {result['CNNClassifier_over_floor']:.3f} (target <= "
+        f"{TARGET_OVER_FLOOR}: {_common.verdict(result['targets'][0]['met'])}); stock "
+        f"skorch / CNNClassifier = {result['skorch_over_CNNClassifier']:.2f}.",
+    ]
+    if full:
+        lines.append(
+            f"\nDeepCleanNet full MNIST setting ({full['epochs']} epochs): "
+            f"{full['seconds']:.1f} s, clean test accuracy {full['test_accuracy']:.4f} "
+            f"(expected >= {TARGET_FULL_ACCURACY})."
+        )
+    return "\n".join(lines)
+
+
+def parse_args(argv=None):
+    parser = _common.base_parser(__doc__)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--module", choices=sorted(MODULES), default="cnn")
     parser.add_argument("--n-train", type=int, default=10_000)
@@ -160,101 +246,54 @@ def main():
     parser.add_argument("--mixed-precision", action="store_true")
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--name", default=None, help="results file name")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.n_train, args.epochs, args.repeats = 512, 1, 1
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-
-    X_train, X_test, y_train, y_test = load_mnist(return_X_y=True, as_images=True)
-    X, y = X_train[: args.n_train], y_train[: args.n_train]
+    device = _common.resolve_device(args.device)
     settings = dict(
         module=args.module,
         epochs=args.epochs,
         batch_size=args.batch_size,
         lr=1e-3,
-        device=args.device,
+        device=device,
         seed=args.seed,
         mixed_precision=args.mixed_precision,
         channels_last=args.channels_last,
     )
-
-    # Warm-up (allocations, kernels, lazy imports) before anything is timed.
-    for trainer in TRAINERS.values():
-        trainer(X[:512], y[:512], **{**settings, "epochs": 1})
-
-    seconds = {name: [] for name in TRAINERS}
-    for _ in range(args.repeats):
-        for name, trainer in TRAINERS.items():
-            start = time.perf_counter()
-            trainer(X, y, **settings)
-            seconds[name].append((time.perf_counter() - start) / args.epochs)
-
-    per_epoch = {name: statistics.median(values) for name, values in seconds.items()}
-    ratio_floor = per_epoch["CNNClassifier"] / per_epoch["floor"]
-    ratio_skorch = per_epoch["skorch"] / per_epoch["CNNClassifier"]
-    payload = {
-        "machine": machine_info(args.device),
-        "settings": {**settings, "n_train": len(X), "repeats": args.repeats},
-        "seconds_per_epoch": seconds,
-        "median_seconds_per_epoch": per_epoch,
-        "CNNClassifier_over_floor": ratio_floor,
-        "skorch_over_CNNClassifier": ratio_skorch,
-        "target_CNNClassifier_over_floor": 1.15,
-        "target_met": ratio_floor <= 1.15,
-    }
-
-    full = None
-    if args.full_mnist:
-        start = time.perf_counter()
-        clf = CNNClassifier(
-            max_epochs=50,
-            batch_size=256,
-            lr=1e-3,
-            device=args.device,
-            random_state=args.seed,
-            mixed_precision=args.mixed_precision,
-            channels_last=args.channels_last,
-        ).fit(X_train, y_train)
-        _sync(args.device)
-        full = {
-            "seconds": time.perf_counter() - start,
-            "test_accuracy": float(clf.score(X_test, y_test)),
-            "target_test_accuracy": 0.992,
-        }
-        payload["deepcleannet_full_mnist"] = full
-
-    machine = payload["machine"]
-    device_name = machine.get("device_name", machine["processor"])
-    lines = [
-        f"# CNNClassifier training speed, {args.module} ({args.device}: {device_name})",
-        "",
-        f"Command: `{machine['command']}`  ",
-        f"{len(X)} MNIST rows as 1x28x28 images, module {MODULES[args.module][0].__name__}, Adam lr 1e-3, batch "
-        f"{args.batch_size}, {args.epochs} epochs, median of {args.repeats} interleaved "
-        f"repeats, torch threads {machine.get('torch_threads')}, seed {args.seed}, "
-        f"mixed precision {args.mixed_precision}, channels last {args.channels_last}.",
-        "",
-        "| trainer | seconds per epoch | relative to floor |",
-        "| --- | ---: | ---: |",
-    ]
-    for name in TRAINERS:
-        lines.append(
-            f"| {name} | {per_epoch[name]:.3f} | {per_epoch[name] / per_epoch['floor']:.3f}x |"
-        )
-    verdict = "met" if ratio_floor <= 1.15 else "NOT met"
-    lines += [
-        "",
-        f"CNNClassifier / floor = {ratio_floor:.3f} (target <= 1.15: {verdict}); "
-        f"stock skorch / CNNClassifier = {ratio_skorch:.2f}.",
-    ]
-    if full:
-        lines.append(
-            f"\nDeepCleanNet full MNIST setting (60k rows, 50 epochs): "
-            f"{full['seconds']:.1f} s, clean test accuracy {full['test_accuracy']:.4f} "
-            "(expected >= 0.992)."
-        )
     suffix = "_bf16" * args.mixed_precision + "_channels_last" * args.channels_last
-    name = args.name or f"speed_{args.module}_{args.device.split(':')[0]}{suffix}"
-    write_results(name, payload, "\n".join(lines) + "\n")
+    name = args.name or f"speed_{args.module}_{device.split(':')[0]}{suffix}"
+    record = {**settings, "n_train": args.n_train, "repeats": args.repeats}
+    run = _common.Run(
+        name,
+        f"CNNClassifier training speed, {args.module} ({device})",
+        record,
+        device=device,
+        out=args.out,
+        measures_memory=False,
+    )
+    data = load_mnist(return_X_y=True, as_images=True)
+    X, y = data[0][: args.n_train], data[2][: args.n_train]
+    result = speed_summary(measure_speed(X, y, settings, args.repeats))
+    full = train_full_mnist(data, settings) if args.full_mnist else None
+    if full:
+        result["deepcleannet_full_mnist"] = full
+        result["targets"].append(
+            {
+                "target": f"DeepCleanNet setting, clean labels: test accuracy >= "
+                f"{TARGET_FULL_ACCURACY}",
+                "result": f"{full['test_accuracy']:.4f}",
+                "met": full["test_accuracy"] >= TARGET_FULL_ACCURACY,
+            }
+        )
+    run.write(result, to_markdown(result, record, full))
+    return result
 
 
 if __name__ == "__main__":

@@ -1,50 +1,51 @@
 """End to end on MNIST with DeepCleanNet's CNN: skclean's pipelines against their peers.
 
-Two tables from one run, the same CNN (:class:`skclean.nets.DeepCleanCNN`, Adam
-1e-3, batch 256) in every row:
-
-1. DeepCleanNet's experiment: symmetric noise 0.5, with train-loss and
-   test-accuracy curves per epoch (the paper's Fig. 6) and confusion matrices
-   (Fig. 7) as PNG files, wall time and peak memory of every fit;
-2. the noise settings of Co-teaching (Han et al., NeurIPS 2018, Table 4):
-   symmetric 0.2 and 0.5 and pairflip 0.45.
-
-Rows:
+Every row trains the same CNN (:class:`skclean.nets.DeepCleanCNN`, Adam 1e-3,
+batch 256) for the same total number of epochs, under DeepCleanNet's symmetric
+noise 0.5 and Co-teaching's symmetric 0.2 and pairflip 0.45. Rows:
 
 - ``CNN (noisy labels)``: ``CNNClassifier()`` on the noisy labels;
-- ``KMeans + CNN``: ``make_pipeline(KMeansLabelFilter(), CNNClassifier())``;
-- ``two-stage``: ``make_pipeline(ConfidenceRankFilter(mode="unlabel",
-  estimator=CNNClassifier(), cv=None), PiModelClassifier(pretrained="filter"))``;
-- ``cleanlab``: ``cleanlab.classification.CleanLearning(CNNClassifier())``
-  (3-fold out-of-fold probabilities);
+- ``KMeans (default) + CNN``: ``make_pipeline(KMeansLabelFilter(), CNNClassifier())``;
+- ``DeepCleanNet``: the paper's filter, ``KMeansLabelFilter(features=None,
+  selection="farthest")`` (raw pixels, k=2, one cluster kept), then the CNN;
+- ``two-stage``: ``ConfidenceRankFilter(mode="unlabel", estimator=CNN, cv=None)``
+  then ``PiModelClassifier(pretrained="filter")``, half the epochs each;
+- ``relabel + <best>``: ``ClusterRelabeler`` (3-fold out-of-fold CNN
+  probabilities) in front of the pipeline with the best noisy-validation
+  accuracy of this seed and setting;
+- ``cleanlab``: ``cleanlab.classification.CleanLearning(CNNClassifier())``;
 - ``CNN (clean labels)``: the ceiling.
+
+Protocol: 10% of the training images are held out with their noisy labels;
+accuracy on them (and on a training subset, and on the clean test set) is
+recorded after every epoch. The "best pipeline" of a setting is the skclean
+pipeline with the highest mean noisy-validation accuracy; test accuracy is
+reported at the final epoch and as the mean over the last 10 epochs, mean ±
+std over seeds. Each row trains in its own process (wall time, peak memory).
+Curves of train and noisy-validation accuracy (the paper's Fig. 6) and
+confusion matrices (Fig. 7) go to PNG files.
 
 Usage::
 
-    python benchmarks/bench_end_to_end_mnist.py --quick   # 10k rows, 4 epochs, 2k test images
-    python benchmarks/bench_end_to_end_mnist.py           # full: 60k rows, 50 epochs (a GPU)
-
-Quick mode trains on 10,000 training images for 4 epochs and tests on a fixed
-2,000-image stratified subset of the test set, so that it runs in under 20
-minutes on two CPU cores; full mode is the papers' setting (60,000 images, 50
-epochs, the whole test set).
+    python benchmarks/bench_end_to_end_mnist.py --quick   # 10k rows, 4 epochs
+    python benchmarks/bench_end_to_end_mnist.py --medium --seeds 0 1 2
+    python benchmarks/bench_end_to_end_mnist.py           # 54k rows, 50 epochs (GPU)
 """
 
-import argparse
-import time
+import functools
+import statistics
 
 import numpy as np
-import torch
-from _common import RESULTS, PeakRSS, machine_info, stage2_params, write_results
 from sklearn.metrics import confusion_matrix
-from sklearn.model_selection import train_test_split
-from skorch.callbacks import Callback
 
-from skclean.datasets import load_mnist
-from skclean.filters import ConfidenceRankFilter, KMeansLabelFilter
+from skclean.filters import ClusterRelabeler, ConfidenceRankFilter, KMeansLabelFilter
 from skclean.nets import CNNClassifier, PiModelClassifier
-from skclean.noise import flip_labels
 from skclean.pipeline import make_pipeline
+
+try:
+    from . import _common
+except ImportError:
+    import _common
 
 NOISE = {
     "symmetric 0.5": {"kind": "symmetric", "rate": 0.5},
@@ -52,6 +53,24 @@ NOISE = {
     "pairflip 0.45": {"kind": "pairflip", "rate": 0.45},
 }
 DEEPCLEANNET_SETTING = "symmetric 0.5"
+# n_train, n_valid, n_test, epochs; the validation rows are noisy, test is clean.
+MODES = {
+    "full": {"n_train": None, "n_valid": None, "n_test": None, "epochs": 50},
+    "medium": {"n_train": 10_000, "n_valid": 2_000, "n_test": None, "epochs": 50},
+    "quick": {"n_train": 10_000, "n_valid": 1_000, "n_test": 2_000, "epochs": 4},
+    "smoke": {"n_train": 300, "n_valid": 200, "n_test": 200, "epochs": 2},
+}
+N_TRAIN_CURVE = 2_000  # training rows whose accuracy is recorded per epoch
+PLAIN, CEILING, CLEANLAB = "CNN (noisy labels)", "CNN (clean labels)", "cleanlab"
+DEFAULT_KMEANS, DEEPCLEANNET, TWO_STAGE = (
+    "KMeans (default) + CNN",
+    "DeepCleanNet",
+    "two-stage",
+)
+RELABEL = "relabel + best"
+# skclean pipelines: candidates for "best pipeline" and downstream of relabelling.
+PIPELINES = (DEFAULT_KMEANS, DEEPCLEANNET, TWO_STAGE)
+ROWS = (PLAIN, *PIPELINES, RELABEL, CLEANLAB, CEILING)
 
 # Quoted, not measured here.
 # DeepCleanNet (Olimov & Kim, 2020), Fig. 6: validation accuracy, read off the plot.
@@ -69,84 +88,246 @@ COTEACHING_QUOTED = {
         "pairflip 0.45": 87.63,
     },
 }
-TARGET_SYMMETRIC_05 = 99.0
 
 
-class TestAccuracy(Callback):
-    """Record the clean test accuracy of the network after every epoch."""
+def make_model(name, epochs, seed, device, scores, downstream=None):
+    """One row's unfitted model; ``scores`` records the epochs of its last net."""
 
-    def __init__(self, X_test, y_test):
-        self.X_test = X_test
-        self.y_test = y_test
-
-    def on_epoch_end(self, net, **kwargs):
-        accuracy = float(np.mean(net.predict(self.X_test) == self.y_test))
-        net.history.record("test_acc", accuracy)
-
-
-def make_models(epochs, seed, device, X_test, y_test):
-    def cnn(**params):
+    def cnn(n_epochs=epochs, callbacks=(scores,)):
         return CNNClassifier(
-            max_epochs=epochs,
+            max_epochs=n_epochs,
             batch_size=256,
             lr=1e-3,
             device=device,
             random_state=seed,
-            callbacks=[("test_acc", TestAccuracy(X_test, y_test))],
-            **params,
+            callbacks=list(callbacks),
         )
 
-    two_stage = make_pipeline(
-        ConfidenceRankFilter(
-            mode="unlabel", estimator=cnn(), cv=None, random_state=seed
-        ),
-        PiModelClassifier(
-            **stage2_params(epochs),
-            device=device,
-            random_state=seed,
-            callbacks=[("test_acc", TestAccuracy(X_test, y_test))],
+    if name in (PLAIN, CEILING):
+        return cnn()
+    if name == DEFAULT_KMEANS:
+        return make_pipeline(KMeansLabelFilter(random_state=seed), cnn())
+    if name == DEEPCLEANNET:
+        paper = KMeansLabelFilter(
+            features=None, selection="farthest", random_state=seed
+        )
+        return make_pipeline(paper, cnn())
+    if name == TWO_STAGE:
+        stage1 = epochs // 2  # equal budget: both stages together train `epochs`
+        return make_pipeline(
+            ConfidenceRankFilter(
+                mode="unlabel", estimator=cnn(stage1, ()), cv=None, random_state=seed
+            ),
+            PiModelClassifier(
+                **_common.stage2_params(epochs - stage1),
+                device=device,
+                random_state=seed,
+                callbacks=[scores],
+            ),
+        )
+    if name == CLEANLAB:
+        from cleanlab.classification import CleanLearning
+
+        return CleanLearning(cnn(), cv_n_folds=3, seed=seed, verbose=False)
+    relabeler = ClusterRelabeler(estimator=cnn(callbacks=()), cv=3, random_state=seed)
+    rest = make_model(downstream, epochs, seed, device, scores)
+    return make_pipeline(
+        relabeler, *[s for _, s in getattr(rest, "steps", [("", rest)])]
+    )
+
+
+def load_data(seed, setting, mode):
+    """One seed and setting's data (``setting=None``: no noise, for the ceiling)."""
+    sizes = {k: v for k, v in MODES[mode].items() if k != "epochs"}
+    return _common.load_noisy_mnist(seed, NOISE.get(setting), **sizes)
+
+
+def fit_row(data, name, seed, mode, device, downstream=None):
+    """Fit one row in this (fresh) process; return its curves and scores."""
+    y = data["y_clean"] if name == CEILING else data["y_noisy"]
+    scores = _common.make_epoch_scores(
+        train=(data["X"][:N_TRAIN_CURVE], y[:N_TRAIN_CURVE]),
+        noisy_valid=(data["X_valid"], data["y_valid"]),
+        test=(data["X_test"], data["y_test"]),
+    )
+    epochs = MODES[mode]["epochs"]
+    model = make_model(name, epochs, seed, device, scores, downstream)
+    model.fit(data["X"], y)
+    out = _common.summarize_history(_common.final_network(model).history_)
+    y_pred = model.predict(data["X_test"])
+    out["confusion_matrix"] = confusion_matrix(data["y_test"], y_pred).tolist()
+    return out
+
+
+def run_row(name, seed, setting, mode, device, downstream=None, timeout=None):
+    """One row in a fresh process, with its wall time and peak memory."""
+    setup = functools.partial(load_data, seed, setting, mode)
+    out, stats = _common.run_fresh(
+        fit_row, name, seed, mode, device, downstream, setup=setup, timeout=timeout
+    )
+    record = {**out, **stats, "seed": seed, "downstream": downstream}
+    print(
+        f"seed {seed} {setting or 'no noise':14s} {name:24s} final test "
+        f"{record['final_test_accuracy']:6.2f} noisy valid "
+        f"{record['final_noisy_valid_accuracy']:6.2f} ({stats['seconds']:.0f} s)",
+        flush=True,
+    )
+    return record
+
+
+def best_pipeline(records, names=PIPELINES):
+    """The pipeline with the highest mean final noisy-validation accuracy."""
+    present = [n for n in names if records.get(n)]
+    return max(
+        present,
+        key=lambda n: statistics.mean(
+            r["final_noisy_valid_accuracy"] for r in records[n]
         ),
     )
-    from cleanlab.classification import CleanLearning
-
-    return {
-        "CNN (noisy labels)": (cnn(), "noisy"),
-        "KMeans + CNN": (
-            make_pipeline(KMeansLabelFilter(random_state=seed), cnn()),
-            "noisy",
-        ),
-        "two-stage": (two_stage, "noisy"),
-        "cleanlab": (
-            CleanLearning(cnn(), cv_n_folds=3, seed=seed, verbose=False),
-            "noisy",
-        ),
-        "CNN (clean labels)": (cnn(), "clean"),
-    }
 
 
-def final_network(model):
-    """The network trained last by a model (a net, a pipeline or CleanLearning)."""
-    if hasattr(model, "steps"):
-        return model.steps[-1][1]
-    return getattr(model, "clf", model)
+def run_setting(setting, seeds, mode, device, rows, ceiling):
+    """Every row of one noise setting; the relabel row uses the best downstream."""
+    records = {CEILING: ceiling} if CEILING in rows else {}
+    for name in rows:
+        if name in (RELABEL, CEILING):
+            continue
+        records[name] = [run_row(name, s, setting, mode, device) for s in seeds]
+    if RELABEL in rows:
+        downstream = best_pipeline(records, (PLAIN, *PIPELINES))
+        records[RELABEL] = [
+            run_row(RELABEL, s, setting, mode, device, downstream) for s in seeds
+        ]
+    return records
 
 
-def plot_curves(histories, path):
+def _mean(records, key="final_test_accuracy"):
+    return statistics.mean(r[key] for r in records)
+
+
+def evaluate_targets(results):
+    """Each target is stated plainly: met, not met, or not measured."""
+    targets = []
+
+    def add(text, met, value=""):
+        targets.append({"target": text, "result": value, "met": met})
+
+    s05 = results.get(DEEPCLEANNET_SETTING, {})
+    if s05.get(DEEPCLEANNET) and s05.get(PLAIN):
+        ours, plain = _mean(s05[DEEPCLEANNET]), _mean(s05[PLAIN])
+        add(
+            "DeepCleanNet's method (its row only), symmetric 0.5: above the plain "
+            "CNN of the same run",
+            ours > plain,
+            f"{ours:.2f} vs {plain:.2f}",
+        )
+    for setting, margin in (("symmetric 0.5", 1.5), ("symmetric 0.2", 1.0)):
+        rec = results.get(setting, {})
+        if not (rec.get(CEILING) and any(rec.get(n) for n in PIPELINES)):
+            add(f"{setting}: best pipeline within {margin} of the ceiling", None)
+            continue
+        best = best_pipeline(rec, (*PIPELINES, RELABEL))
+        ours, ceiling = _mean(rec[best]), _mean(rec[CEILING])
+        add(
+            f"{setting}: best pipeline (chosen on noisy validation) within {margin} "
+            "points of the clean-label ceiling",
+            ours >= ceiling - margin,
+            f"{best}: {ours:.2f} vs ceiling {ceiling:.2f}",
+        )
+        for peer in (PLAIN, CLEANLAB) if setting == "symmetric 0.5" else ():
+            if rec.get(peer):
+                add(
+                    f"{setting}: best pipeline above {peer}",
+                    ours > _mean(rec[peer]),
+                    f"{ours:.2f} vs {_mean(rec[peer]):.2f}",
+                )
+    rec = results.get("pairflip 0.45", {})
+    if any(rec.get(n) for n in PIPELINES):
+        best = best_pipeline(rec, (*PIPELINES, RELABEL))
+        add(
+            "pairflip 0.45: best pipeline >= 90% (Co-teaching: 87.63, quoted)",
+            _mean(rec[best]) >= 90,
+            f"{best}: {_mean(rec[best]):.2f}",
+        )
+    return targets
+
+
+def display_name(name, records):
+    """The relabel row names the downstream it was given."""
+    if name == RELABEL and records.get(RELABEL):
+        return f"relabel + {records[RELABEL][0]['downstream']}"
+    return name
+
+
+def accuracy_tables(results):
+    """The DeepCleanNet table (one setting, every measure) and Co-teaching's."""
+    s05 = results.get(DEEPCLEANNET_SETTING, {})
+    first = [
+        {
+            "row": n,
+            "final test acc.": _common.mean_std(
+                [r["final_test_accuracy"] for r in rec]
+            ),
+            f"last-{_common.LAST_EPOCHS} test acc.": _common.mean_std(
+                [r["last10_test_accuracy"] for r in rec]
+            ),
+            "noisy-valid acc.": _common.mean_std(
+                [r["final_noisy_valid_accuracy"] for r in rec]
+            ),
+            "wall time (s)": statistics.mean(r["seconds"] for r in rec),
+            "peak above start (MiB)": max(r["peak_above_start_mib"] for r in rec),
+            "seeds": len(rec),
+        }
+        for n, rec in s05.items()
+    ]
+    for row in first:
+        row["row"] = display_name(row["row"], s05)
+    first += [
+        {
+            "row": f"paper: {n} (quoted, validation, Fig. 6)",
+            "final test acc.": f"~{v:.0f}",
+        }
+        for n, v in DEEPCLEANNET_QUOTED.items()
+    ]
+    names = list(dict.fromkeys(n for rec in results.values() for n in rec))
+    second = [
+        {
+            "row": n,
+            **{
+                s: _common.mean_std(
+                    [r["final_test_accuracy"] for r in results[s].get(n, [])]
+                )
+                for s in results
+            },
+        }
+        for n in names
+    ]
+    for row in second:
+        row["row"] = display_name(row["row"], results[next(iter(results))])
+    second += [
+        {"row": n, **{s: f"{v[s]:.2f}" for s in results}}
+        for n, v in COTEACHING_QUOTED.items()
+    ]
+    return _common.markdown_table(first, floatfmt=".0f"), _common.markdown_table(second)
+
+
+def plot_curves(results, path):
+    """Train and noisy-validation accuracy per epoch (first seed), Fig. 6's view."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    for name, history in histories.items():
-        epochs = np.arange(1, len(history["test_acc"]) + 1)
-        ax_loss.plot(epochs, history["train_loss"], marker="o", label=name)
-        ax_acc.plot(
-            epochs, 100 * np.asarray(history["test_acc"]), marker="o", label=name
-        )
-    ax_loss.set(xlabel="epoch", ylabel="training loss", title="Training loss")
-    ax_acc.set(xlabel="epoch", ylabel="clean test accuracy (%)", title="Test accuracy")
-    ax_acc.legend(fontsize=8)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    for name, records in results.get(DEEPCLEANNET_SETTING, {}).items():
+        for ax, key in zip(axes, ("train_acc", "noisy_valid_acc")):
+            values = records[0].get(key, [])
+            ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=name)
+    axes[0].set(
+        xlabel="epoch", ylabel="accuracy (%)", title="Training rows (their labels)"
+    )
+    axes[1].set(xlabel="epoch", title="Noisy validation split")
+    axes[1].legend(fontsize=7)
     fig.suptitle(
         f"MNIST, {DEEPCLEANNET_SETTING} label noise (last network of each row)"
     )
@@ -156,6 +337,7 @@ def plot_curves(histories, path):
 
 
 def plot_confusion(matrices, path):
+    """Clean-test confusion matrices side by side, Fig. 7's view."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -172,154 +354,107 @@ def plot_confusion(matrices, path):
     plt.close(fig)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--n-train", type=int, default=None, help="override the mode's")
-    parser.add_argument("--epochs", type=int, default=None, help="override the mode's")
-    parser.add_argument("--name", default=None, help="results file prefix")
-    args = parser.parse_args()
-    mode = "quick" if args.quick else "full"
-    epochs = args.epochs or (4 if args.quick else 50)
-    n_train = args.n_train or (10_000 if args.quick else 60_000)
-    seed = args.seed
-
-    # Flat 784-pixel rows: every row's estimator reads them as 1x28x28 images.
-    X_train, X_test, y_train, y_test = load_mnist(return_X_y=True)
-    X_train, y_train = X_train[:n_train], y_train[:n_train]
-    if args.quick:
-        _, X_test, _, y_test = train_test_split(
-            X_test, y_test, test_size=2_000, stratify=y_test, random_state=seed
-        )
-    device = CNNClassifier(device=args.device).device
-
-    rows = {}
-    ceiling = None
-    start_all = time.perf_counter()
-    for setting, noise in NOISE.items():
-        y_noisy = flip_labels(y_train, random_state=seed, **noise)
-        for name, (model, labels) in make_models(
-            epochs, seed, device, X_test, y_test
-        ).items():
-            if labels == "clean" and ceiling is not None:
-                rows.setdefault(name, {})[setting] = ceiling
-                continue
-            torch.manual_seed(seed)
-            start = time.perf_counter()
-            with PeakRSS() as memory:
-                model.fit(X_train, y_noisy if labels == "noisy" else y_train)
-            seconds = time.perf_counter() - start
-            y_pred = model.predict(X_test)
-            history = final_network(model).history_
-            record = {
-                "final_test_accuracy": 100 * float(np.mean(y_pred == y_test)),
-                "best_test_accuracy": 100 * max(history[:, "test_acc"]),
-                "fit_seconds": seconds,
-                "peak_extra_memory_mib": memory.bytes / 2**20,
-                "train_loss": [float(v) for v in history[:, "train_loss"]],
-                "test_acc": [float(v) for v in history[:, "test_acc"]],
-                "confusion_matrix": confusion_matrix(y_test, y_pred).tolist(),
-            }
-            rows.setdefault(name, {})[setting] = record
-            if labels == "clean":
-                ceiling = record
-            print(
-                f"{setting:14s} {name:20s} final {record['final_test_accuracy']:6.2f} "
-                f"best {record['best_test_accuracy']:6.2f} ({seconds:.0f} s)",
-                flush=True,
-            )
-
-    curves = {name: settings[DEEPCLEANNET_SETTING] for name, settings in rows.items()}
-    prefix = args.name or f"end_to_end_mnist_{mode}"
-    plot_curves(curves, RESULTS / f"{prefix}_curves.png")
-    noisy = rows["CNN (noisy labels)"][DEEPCLEANNET_SETTING]
-    best_name = max(
-        (
-            name
-            for name in rows
-            if name not in ("CNN (noisy labels)", "CNN (clean labels)")
-        ),
-        key=lambda name: rows[name][DEEPCLEANNET_SETTING]["final_test_accuracy"],
-    )
-    best = rows[best_name][DEEPCLEANNET_SETTING]
-    plot_confusion(
-        {
-            "CNN (noisy labels)": noisy["confusion_matrix"],
-            best_name: best["confusion_matrix"],
-        },
-        RESULTS / f"{prefix}_confusion.png",
-    )
-
-    machine = machine_info(device)
-    payload = {
-        "machine": machine,
-        "settings": {
-            "mode": mode,
-            "seed": seed,
-            "epochs": epochs,
-            "n_train": len(X_train),
-            "n_test": len(X_test),
-            "noise": NOISE,
-        },
-        "results": rows,
-        "deepcleannet_quoted": DEEPCLEANNET_QUOTED,
-        "coteaching_quoted": COTEACHING_QUOTED,
-        "target_symmetric_05": TARGET_SYMMETRIC_05,
-        "best_pipeline_symmetric_05": best_name,
-        "total_seconds": time.perf_counter() - start_all,
+def write_plots(results, out, prefix):
+    """Curves and confusion matrices (first seed) of symmetric 0.5, as PNG files."""
+    s05 = results.get(DEEPCLEANNET_SETTING, {})
+    if not s05:
+        return
+    plot_curves(results, out / f"{prefix}_curves.png")
+    shown = [PLAIN, best_pipeline(s05, (*PIPELINES, RELABEL)), CEILING]
+    matrices = {
+        n: s05[n][0]["confusion_matrix"] for n in dict.fromkeys(shown) if s05.get(n)
     }
-    device_name = machine.get("device_name", f"{machine['cpu_count']} CPU cores")
-    lines = [
-        f"# End to end on MNIST with DeepCleanNet's CNN ({mode} mode)",
-        "",
-        f"Generated by `{machine['command']}`; do not edit by hand.",
-        f"{len(X_train)} training images, {len(X_test)} clean test images, "
-        f"DeepCleanCNN, Adam 1e-3, batch 256, {epochs} epochs, seed {seed}, "
-        f"{device} ({device_name}); total {payload['total_seconds'] / 60:.1f} min. "
-        "Accuracy in %; best = the highest clean test accuracy after any epoch of "
-        "the last network a row trains.",
-        "",
-        f"## DeepCleanNet's experiment: {DEEPCLEANNET_SETTING}",
-        "",
-        "| row | final test acc. | best test acc. | wall time (s) | peak extra memory (MiB) |",
-        "| --- | ---: | ---: | ---: | ---: |",
-    ]
-    for name, settings in rows.items():
-        r = settings[DEEPCLEANNET_SETTING]
-        lines.append(
-            f"| {name} | {r['final_test_accuracy']:.2f} | {r['best_test_accuracy']:.2f} "
-            f"| {r['fit_seconds']:.0f} | {r['peak_extra_memory_mib']:.0f} |"
+    plot_confusion(matrices, out / f"{prefix}_confusion.png")
+
+
+def to_markdown(results, targets, prefix):
+    first, second = accuracy_tables(results)
+    table = [{**t, "met": _common.verdict(t["met"])} for t in targets]
+    return "\n".join(
+        [
+            "Accuracy in %, mean ± std over seeds; final = after the last epoch. The "
+            "best pipeline of a setting is chosen on noisy-validation accuracy only.",
+            "",
+            f"## DeepCleanNet's experiment: {DEEPCLEANNET_SETTING}",
+            "",
+            first,
+            "",
+            f"Curves: `{prefix}_curves.png`; confusion matrices: "
+            f"`{prefix}_confusion.png`.",
+            "",
+            "## Co-teaching's noise settings (final test accuracy)",
+            "",
+            second,
+            "",
+            "## Targets",
+            "",
+            _common.markdown_table(table),
+        ]
+    )
+
+
+def parse_args(argv):
+    parser = _common.base_parser(__doc__)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="10k rows, 4 epochs")
+    size.add_argument("--medium", action="store_true", help="10k rows, 50 epochs")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument(
+        "--settings", nargs="+", choices=list(NOISE), default=list(NOISE)
+    )
+    parser.add_argument("--rows", nargs="+", choices=ROWS, default=list(ROWS))
+    parser.add_argument("--name", default=None, help="results file prefix")
+    args = parser.parse_args(argv)
+    args.mode = (
+        next(m for m in ("smoke", "quick", "medium") if getattr(args, m))
+        if (args.smoke or args.quick or args.medium)
+        else "full"
+    )
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    device = _common.resolve_device(args.device)
+    prefix = args.name or f"end_to_end_mnist_{args.mode}"
+    run = _common.Run(
+        prefix,
+        f"End to end on MNIST with DeepCleanNet's CNN ({args.mode} mode)",
+        {
+            "mode": args.mode,
+            **MODES[args.mode],
+            "seeds": args.seeds,
+            "rows": args.rows,
+            "noise": {s: NOISE[s] for s in args.settings},
+            "batch_size": 256,
+            "lr": 1e-3,
+            "two_stage_stage2": repr(
+                _common.stage2_params(MODES[args.mode]["epochs"] // 2)
+            ),
+        },
+        device=device,
+        out=args.out,
+    )
+    ceiling = []
+    if CEILING in args.rows:
+        ceiling = [run_row(CEILING, s, None, args.mode, device) for s in args.seeds]
+    results = {}
+    for setting in args.settings:
+        results[setting] = run_setting(
+            setting, args.seeds, args.mode, device, args.rows, ceiling
         )
-    for name, value in DEEPCLEANNET_QUOTED.items():
-        lines.append(
-            f"| paper: {name} (quoted, validation, Fig. 6) | ~{value:.0f} | | | |"
+        targets = evaluate_targets(results)
+        run.write(
+            {
+                "results": results,
+                "targets": targets,
+                "deepcleannet_quoted": DEEPCLEANNET_QUOTED,
+                "coteaching_quoted": COTEACHING_QUOTED,
+            },
+            to_markdown(results, targets, prefix),
         )
-    verdict = "met" if best["final_test_accuracy"] >= TARGET_SYMMETRIC_05 else "NOT met"
-    lines += [
-        "",
-        f"Best pipeline: {best_name}, {best['final_test_accuracy']:.2f}% "
-        f"(target >= {TARGET_SYMMETRIC_05}% in full mode: {verdict} in this run). "
-        f"Curves: `results/{prefix}_curves.png`; confusion matrices: "
-        f"`results/{prefix}_confusion.png`.",
-        "",
-        "## Co-teaching's noise settings (final test accuracy)",
-        "",
-        "| row | " + " | ".join(NOISE) + " |",
-        "|" + " --- |" * (len(NOISE) + 1),
-    ]
-    for name, settings in rows.items():
-        lines.append(
-            f"| {name} | "
-            + " | ".join(f"{settings[s]['final_test_accuracy']:.2f}" for s in NOISE)
-            + " |"
-        )
-    for name, values in COTEACHING_QUOTED.items():
-        lines.append(
-            f"| {name} | " + " | ".join(f"{values[s]:.2f}" for s in NOISE) + " |"
-        )
-    write_results(prefix, payload, "\n".join(lines) + "\n")
+    write_plots(results, run.out, prefix)
 
 
 if __name__ == "__main__":

@@ -1,59 +1,54 @@
-"""Ding et al. (WACV 2018), Table 3, MNIST columns: cross-entropy vs the two-stage pipeline.
+"""Ding et al. (WACV 2018), Table 3, MNIST columns: cross-entropy vs two-stage.
 
 The network is the paper's fully connected 784-128-128-10 with dropout
-(:class:`skclean.nets.MLP`); 10% of the 60,000 training rows are held out (as the
-paper does; they are not used here), training runs 40 epochs, and accuracy is
-measured on the clean 10,000-image test set. Noise: none, symmetric 0.2,
-asymmetric (ding2018 pairs) 0.2 and 0.6. Every network trains the same way
-(``_common.mlp_params``: Adam 1e-3 annealed to 0, batches of 128). Rows, each
-over several seeds:
+(:class:`skclean.nets.MLP`). 10% of the 60,000 training rows are held out as a
+noisy validation split (their labels carry the same noise as the training
+rows); accuracy on it is recorded after every epoch of every row, and clean test
+accuracy is recorded too but used for nothing but reporting. Noise: none,
+symmetric 0.2, asymmetric (ding2018 pairs) 0.2 and 0.6. Rows, each over
+several seeds:
 
 - ``two-stage``: ``make_pipeline(ConfidenceRankFilter(mode="unlabel",
   estimator=CNNClassifier(MLP), cv=None), PiModelClassifier(MLP,
   pretrained="filter"))`` with the paper's rule (threshold 0.9, at least 10% of
-  each class): stage 1 is the paper's in-sample pre-training on the noisy
-  labels, and stage 2 (``_common.mlp_stage2_params``) starts from its network;
-- ``CE (noisy labels)``: ``CNNClassifier(MLP)`` trained on the noisy labels. This
-  is exactly stage 1's network (same estimator, data and seed), so it is scored
-  from the fitted pipeline rather than trained twice; alone (``--rows``), it is
-  trained on its own;
-- ``CE (clean labels)``: the same network on the clean labels, the ceiling.
+  each class): stage 1 (``_common.mlp_params``) trains ``STAGE_EPOCHS`` epochs
+  in-sample on the noisy labels, stage 2 (``_common.mlp_stage2_params``) as
+  many again from its network;
+- ``CE (noisy labels)``: the equal-budget baseline, ``_common.mlp_baseline_params``:
+  the same MLP, perturbations, labelled rows per batch and annealed learning
+  rate as stage 2, for the pipeline's total epochs (``2 * STAGE_EPOCHS``);
+- ``CE (clean labels)``: the same baseline on the clean labels, the ceiling.
 
-For each noise setting the table also reports what stage 1 kept: the fraction
-of rows whose label it kept, and how many of those labels are correct.
+``--extra-rows`` adds ``KMeans + CE`` (``KMeansLabelFilter()`` then the
+baseline) and ``cleanlab`` (``CleanLearning`` wrapping the baseline, 3 folds);
+``--relabel`` adds ``relabel + two-stage`` (``ClusterRelabeler`` on 3-fold
+out-of-fold probabilities of the stage-1 MLP, then the two-stage pipeline).
+Networks trained only for out-of-fold probabilities count as wall time.
 
-``--extra-rows`` adds two peers of the two-stage pipeline:
-
-- ``KMeans + CE``: ``make_pipeline(KMeansLabelFilter(), CNNClassifier(MLP))``;
-- ``cleanlab``: ``cleanlab.classification.CleanLearning`` wrapping the same MLP
-  (3-fold out-of-fold probabilities).
-
-``--relabel`` adds ``relabel + two-stage``: ``ClusterRelabeler`` on 3-fold
-out-of-fold probabilities of the MLP, then the two-stage pipeline.
-
-Each (seed, noise setting) pair is one task; ``--n-jobs`` tasks run at once,
-each on one torch thread.
+Every row of every (seed, noise setting) trains in its own process, which
+reports its wall time and peak memory; ``--n-jobs`` of them run at once, each
+on one torch thread.
 
 Usage::
 
-    python benchmarks/bench_two_stage_mnist.py --n-jobs 2   # full: 54k rows, 40 epochs, 3 seeds
-    python benchmarks/bench_two_stage_mnist.py --quick --extra-rows --relabel --seeds 0 1 2
+    python benchmarks/bench_two_stage_mnist.py --n-jobs 2   # full: 54k rows, 3 seeds
+    python benchmarks/bench_two_stage_mnist.py --quick --extra-rows --relabel
 """
 
-import argparse
+import functools
 import statistics
-import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from _common import machine_info, mlp_params, mlp_stage2_params, write_results
-from joblib import Parallel, delayed
-from sklearn.model_selection import train_test_split
 
-from skclean.datasets import load_mnist
 from skclean.filters import ClusterRelabeler, ConfidenceRankFilter, KMeansLabelFilter
 from skclean.nets import CNNClassifier, PiModelClassifier
-from skclean.noise import flip_labels
 from skclean.pipeline import make_pipeline
+
+try:
+    from . import _common
+except ImportError:
+    import _common
 
 NOISE = {
     "p=0": None,
@@ -63,6 +58,13 @@ NOISE = {
 }
 CLEAN = "CE (clean labels)"
 NOISY = "CE (noisy labels)"
+TWO_STAGE = "two-stage"
+RELABEL = "relabel + two-stage"
+VALID_FRACTION = 0.1
+# Epochs of each stage; baselines train for both stages' total (equal budgets).
+STAGE_EPOCHS = {"full": 40, "quick": 10, "smoke": 1}
+N_TRAIN = {"full": None, "quick": 10_000, "smoke": 500}
+N_TEST = {"full": None, "quick": None, "smoke": 500}
 
 # Quoted from Ding et al. (WACV 2018), Table 3, MNIST fully connected, rows
 # "cross-entropy" and "ours" (not measured here).
@@ -80,127 +82,239 @@ PAPER = {
         "asymmetric 0.6": 83.4,
     },
 }
+RELABEL_TARGET = ("asymmetric 0.6", 90.0)
 
 
-def make_models(epochs, seed, extra_rows=False, relabel=False):
-    """Every row's unfitted model, by row name (the clean ceiling last)."""
+def row_names(extra_rows=False, relabel=False):
+    """The rows of one run, the clean-label ceiling last."""
+    names = [NOISY, TWO_STAGE]
+    names += ["KMeans + CE", "cleanlab"] if extra_rows else []
+    names += [RELABEL] if relabel else []
+    return [*names, CLEAN]
 
-    def mlp_classifier():
-        return CNNClassifier(random_state=seed, **mlp_params(epochs))
+
+def make_model(name, stage_epochs, seed, scores):
+    """One row's unfitted model; ``scores`` records the epochs of its last net."""
+    total = 2 * stage_epochs
+
+    def baseline():
+        params = _common.mlp_baseline_params(total)
+        params["callbacks"] = [*params["callbacks"], scores]
+        return PiModelClassifier(random_state=seed, **params)
 
     def two_stage_steps():
+        stage2 = _common.mlp_stage2_params(stage_epochs)
+        stage2["callbacks"] = [*stage2["callbacks"], scores]
         return [
-            # Stage 1: the paper's pre-training, in-sample on the noisy labels.
             ConfidenceRankFilter(
                 mode="unlabel",
-                estimator=mlp_classifier(),
+                estimator=CNNClassifier(
+                    random_state=seed, **_common.mlp_params(stage_epochs)
+                ),
                 cv=None,
                 threshold=0.9,
                 min_fraction=0.1,
                 random_state=seed,
             ),
-            PiModelClassifier(random_state=seed, **mlp_stage2_params(epochs)),
+            PiModelClassifier(random_state=seed, **stage2),
         ]
 
-    models = {
-        NOISY: mlp_classifier(),
-        "two-stage": make_pipeline(*two_stage_steps()),
-    }
-    if extra_rows:
+    if name in (NOISY, CLEAN):
+        return baseline()
+    if name == TWO_STAGE:
+        return make_pipeline(*two_stage_steps())
+    if name == "KMeans + CE":
+        return make_pipeline(KMeansLabelFilter(random_state=seed), baseline())
+    if name == "cleanlab":
         from cleanlab.classification import CleanLearning
 
-        models["KMeans + CE"] = make_pipeline(
-            KMeansLabelFilter(random_state=seed), mlp_classifier()
-        )
-        models["cleanlab"] = CleanLearning(
-            mlp_classifier(),
+        return CleanLearning(
+            baseline(),
             cv_n_folds=3,
             seed=seed,
             verbose=False,
-            # cleanlab's own process pool cannot start inside a joblib worker.
             find_label_issues_kwargs={"n_jobs": 1},
         )
-    if relabel:
-        # Labels corrected first, from 3-fold out-of-fold probabilities of the MLP.
-        relabeler = ClusterRelabeler(
-            estimator=mlp_classifier(), cv=3, random_state=seed
-        )
-        models["relabel + two-stage"] = make_pipeline(relabeler, *two_stage_steps())
-    models[CLEAN] = mlp_classifier()
-    return models
-
-
-def training_set(seed, quick):
-    """The training rows of one seed (90% of the 60k, stratified) and the test set."""
-    X_all, X_test, y_all, y_test = load_mnist(return_X_y=True)
-    # 10% held out for validation, as the paper does.
-    X_train, _, y_train, _ = train_test_split(
-        X_all, y_all, test_size=0.1, stratify=y_all, random_state=seed
+    relabeler = ClusterRelabeler(
+        estimator=CNNClassifier(random_state=seed, **_common.mlp_params(stage_epochs)),
+        cv=3,
+        random_state=seed,
     )
-    if quick:
-        X_train, y_train = X_train[:10_000], y_train[:10_000]
-    return X_train, y_train, X_test, y_test
+    return make_pipeline(relabeler, *two_stage_steps())
 
 
-def run_task(seed, setting, rows, args, epochs):
-    """Fit the rows of one (seed, noise setting); ``setting=None`` fits the ceiling.
+def load_task(seed, setting, mode):
+    """Training, noisy-validation and test data of one (seed, noise setting)."""
+    return _common.load_noisy_mnist(
+        seed,
+        NOISE.get(setting),
+        n_train=N_TRAIN[mode],
+        n_test=N_TEST[mode],
+        valid_fraction=VALID_FRACTION,
+    )
 
-    Returns ``{row: (accuracy %, fit seconds or None)}`` and stage 1's counts.
-    """
+
+def fit_row(data, name, seed, stage_epochs, one_thread):
+    """Fit one row in this (fresh) process; return its per-epoch and final scores."""
     import torch
 
-    if args.n_jobs != 1:
+    if one_thread:
         torch.set_num_threads(1)
-    X_train, y_train, X_test, y_test = training_set(seed, args.quick)
-    models = make_models(epochs, seed, args.extra_rows, args.relabel)
-    if setting is None:
-        names = [CLEAN]
-        y_noisy = y_train
-    else:
-        names = [name for name in rows if name != CLEAN]
-        noise = NOISE[setting]
-        y_noisy = (
-            y_train
-            if noise is None
-            else flip_labels(y_train, random_state=seed, **noise)
+    scores = _common.make_epoch_scores(
+        noisy_valid=(data["X_valid"], data["y_valid"]),
+        test=(data["X_test"], data["y_test"]),
+    )
+    model = make_model(name, stage_epochs, seed, scores)
+    model.fit(data["X"], data["y_clean"] if name == CLEAN else data["y_noisy"])
+    out = _common.summarize_history(_common.final_network(model).history_)
+    if name == TWO_STAGE:
+        kept = model[0].kept_mask_
+        out["stage1_kept_fraction"] = float(kept.mean())
+        out["stage1_kept_precision"] = float(
+            np.mean(data["y_noisy"][kept] == data["y_clean"][kept])
         )
-    scores, stage1 = {}, None
-    for name in names:
-        if name == NOISY and "two-stage" in names:
-            continue  # scored from the two-stage pipeline's stage 1, below
-        model = models[name]
-        start = time.perf_counter()
-        model.fit(X_train, y_train if name == CLEAN else y_noisy)
-        seconds = time.perf_counter() - start
-        scores[name] = (100 * float(model.score(X_test, y_test)), seconds)
-        if name == "two-stage":
-            stage1_filter = model[0]
-            if NOISY in names:
-                accuracy = stage1_filter.estimator_.score(X_test, y_test)
-                scores[NOISY] = (100 * float(accuracy), None)
-            kept = stage1_filter.kept_mask_
-            stage1 = {
-                "kept_fraction": float(kept.mean()),
-                "kept_precision": float(np.mean(y_noisy[kept] == y_train[kept])),
-            }
+    return out
+
+
+def run_tasks(tasks, mode, n_jobs):
+    """Run every (seed, setting, row) in its own process, ``n_jobs`` at a time."""
+    stage_epochs = STAGE_EPOCHS[mode]
+
+    def one(task):
+        seed, setting, name = task
+        setup = functools.partial(load_task, seed, setting, mode)
+        out, stats = _common.run_fresh(
+            fit_row, name, seed, stage_epochs, n_jobs != 1, setup=setup
+        )
         print(
             f"seed {seed} {setting or 'clean':15s} {name:20s} "
-            f"{scores[name][0]:6.2f} ({seconds:.0f} s)",
+            f"{out['final_test_accuracy']:6.2f} ({stats['seconds']:.0f} s)",
             flush=True,
         )
-    return seed, setting, scores, stage1
+        return {**out, **stats}
+
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        return list(pool.map(one, tasks))
 
 
-def mean_std(values):
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.mean(values):.2f} ± {std:.2f}"
+def collect(tasks, done, settings):
+    """``{row: {setting: [per-seed record]}}``; the ceiling fills every column."""
+    results = {}
+    ceiling = {seed: rec for (seed, s, _), rec in zip(tasks, done) if s is None}
+    for (_, setting, name), record in zip(tasks, done):
+        if setting is not None:
+            results.setdefault(name, {}).setdefault(setting, []).append(record)
+    for seed in sorted(ceiling):
+        for setting in settings:
+            results.setdefault(CLEAN, {}).setdefault(setting, []).append(ceiling[seed])
+    return results
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _mean(records, key):
+    return statistics.mean(r[key] for r in records)
+
+
+def evaluate_targets(results, settings):
+    """Paper targets on the paper's method only; the relabel row has its own."""
+    targets = []
+    for s in settings:
+        if TWO_STAGE not in results or NOISY not in results:
+            break
+        ours, ce = (
+            _mean(results[TWO_STAGE][s], "final_test_accuracy"),
+            _mean(results[NOISY][s], "final_test_accuracy"),
+        )
+        paper = PAPER["two-stage"][s]
+        targets.append(
+            {
+                "target": f"{s}: two-stage >= paper ({paper})",
+                "result": f"{ours:.2f}",
+                "met": ours >= paper,
+            }
+        )
+        targets.append(
+            {
+                "target": f"{s}: two-stage >= equal-budget CE ({ce:.2f})",
+                "result": f"{ours:.2f}",
+                "met": ours >= ce,
+            }
+        )
+    setting, aim = RELABEL_TARGET
+    if RELABEL in results and setting in settings:
+        ours = _mean(results[RELABEL][setting], "final_test_accuracy")
+        targets.append(
+            {
+                "target": f"{setting}: {RELABEL} >= {aim}% (its own target)",
+                "result": f"{ours:.2f}",
+                "met": ours >= aim,
+            }
+        )
+    return targets
+
+
+def accuracy_table(results, settings, key):
+    rows = [
+        {
+            "row": name,
+            **{s: _common.mean_std([r[key] for r in per[s]]) for s in settings},
+        }
+        for name, per in results.items()
+    ]
+    if key == "final_test_accuracy":
+        rows += [
+            {"row": f"paper: {name} (quoted)", **{s: f"{row[s]:.1f}" for s in settings}}
+            for name, row in PAPER.items()
+        ]
+    return _common.markdown_table(rows)
+
+
+def to_markdown(results, settings, targets, stage_epochs):
+    stage1 = (
+        [
+            {
+                "stage 1 of two-stage (mean over seeds)": label,
+                **{s: f"{_mean(results[TWO_STAGE][s], key):.4f}" for s in settings},
+            }
+            for key, label in (
+                ("stage1_kept_fraction", "labels kept (fraction)"),
+                ("stage1_kept_precision", "kept labels that are correct"),
+            )
+        ]
+        if TWO_STAGE in results
+        else []
+    )
+    table = [{**t, "met": _common.verdict(t["met"])} for t in targets]
+    return "\n".join(
+        [
+            f"Stages of {stage_epochs} + {stage_epochs} epochs; every baseline trains "
+            f"{2 * stage_epochs} epochs with stage 2's perturbations and schedule. "
+            "Accuracy in %, mean ± std over seeds; nothing below was chosen on test "
+            "labels.",
+            "",
+            "## Final-epoch clean test accuracy",
+            "",
+            accuracy_table(results, settings, "final_test_accuracy"),
+            "",
+            f"## Mean clean test accuracy over the last {_common.LAST_EPOCHS} epochs",
+            "",
+            accuracy_table(results, settings, "last10_test_accuracy"),
+            "",
+            "## Final-epoch accuracy on the noisy validation split",
+            "",
+            accuracy_table(results, settings, "final_noisy_valid_accuracy"),
+            *(["", _common.markdown_table(stage1)] if stage1 else []),
+            "",
+            "## Targets (final-epoch test accuracy)",
+            "",
+            _common.markdown_table(table) if table else "No target row was run.",
+        ]
+    )
+
+
+def parse_args(argv):
+    parser = _common.base_parser(__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
-    parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--extra-rows", action="store_true")
     parser.add_argument("--relabel", action="store_true")
     parser.add_argument(
@@ -208,155 +322,54 @@ def main():
     )
     parser.add_argument("--name", default=None, help="results file name")
     parser.add_argument("--rows", nargs="+", default=None, help="run only these rows")
-    parser.add_argument(
-        "--n-jobs", type=int, default=1, help="tasks at once, one torch thread each"
-    )
-    args = parser.parse_args()
-    seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
-    epochs = args.epochs or (10 if args.quick else 40)
-    settings = {name: NOISE[name] for name in (args.settings or NOISE)}
+    parser.add_argument("--n-jobs", type=int, default=1, help="rows at once")
+    args = parser.parse_args(argv)
+    args.mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    args.seeds = args.seeds or ([0] if args.mode != "full" else [0, 1, 2])
+    args.settings = args.settings or list(NOISE)
+    rows = row_names(args.extra_rows, args.relabel)
+    unknown = sorted(set(args.rows or []) - set(rows))
+    if unknown:
+        parser.error(f"unknown rows {unknown}; choose from {rows}")
+    # The clean-label ceiling is always trained: the targets refer to it.
+    args.rows = [n for n in rows if args.rows is None or n in args.rows or n == CLEAN]
+    return args
 
-    rows = list(make_models(1, 0, args.extra_rows, args.relabel))
-    if args.rows:
-        unknown = sorted(set(args.rows) - set(rows))
-        if unknown:
-            parser.error(f"unknown rows {unknown}; choose from {rows}")
-        # The clean-label ceiling is always trained: the targets refer to it.
-        rows = [name for name in rows if name in args.rows or name == CLEAN]
 
-    start_all = time.perf_counter()
-    tasks = [(seed, None) for seed in seeds] + [
-        (seed, setting) for seed in seeds for setting in settings
-    ]
-    done = Parallel(n_jobs=args.n_jobs)(
-        delayed(run_task)(seed, setting, rows, args, epochs)
-        for seed, setting in tasks
-    )
-    results = {name: {s: [] for s in settings} for name in rows}
-    seconds = {name: {s: [] for s in settings} for name in rows}
-    stage1 = {s: [] for s in settings}
-    ceiling_by_seed = {}
-    for seed, setting, scores, counts in done:  # in task order: seeds ascending
-        if setting is None:
-            ceiling_by_seed[seed] = scores[CLEAN]
-            continue
-        # The clean-label ceiling does not depend on the noise setting.
-        for name, (accuracy, fit_seconds) in {**scores, CLEAN: ceiling_by_seed[seed]}.items():
-            results[name][setting].append(accuracy)
-            if fit_seconds is not None:
-                seconds[name][setting].append(fit_seconds)
-        if counts is not None:
-            stage1[setting].append(counts)
-
-    ceiling = statistics.mean(acc for acc, _ in ceiling_by_seed.values())
-    two_stage_rows = [name for name in rows if "two-stage" in name]
-    targets = []
-    for setting in settings if two_stage_rows else ():
-        best = max(
-            two_stage_rows, key=lambda name: statistics.mean(results[name][setting])
-        )
-        ours = statistics.mean(results[best][setting])
-        targets.append((setting, best, ours, PAPER["two-stage"][setting], ceiling - 1))
-
-    mode = "quick" if args.quick else "full"
-    total_seconds = time.perf_counter() - start_all
-    payload = {
-        "machine": machine_info("cpu"),
-        "settings": {
-            "mode": mode,
-            "seeds": seeds,
-            "epochs": epochs,
-            "extra_rows": args.extra_rows,
-            "relabel": args.relabel,
-            "noise": settings,
-            "n_train": 10_000 if args.quick else 54_000,
-            "n_test": 10_000,
+def main(argv=None):
+    args = parse_args(argv)
+    stage_epochs = STAGE_EPOCHS[args.mode]
+    run = _common.Run(
+        args.name or f"two_stage_mnist_{args.mode}",
+        f"Two-stage paper, Table 3 MNIST columns ({args.mode} mode)",
+        {
+            "mode": args.mode,
+            "seeds": args.seeds,
+            "stage_epochs": stage_epochs,
+            "baseline_epochs": 2 * stage_epochs,
+            "rows": args.rows,
+            "noise": {s: NOISE[s] for s in args.settings},
             "n_jobs": args.n_jobs,
-            "mlp": repr(mlp_params(epochs)),
-            "stage2": repr(mlp_stage2_params(epochs)),
+            "n_train": N_TRAIN[args.mode] or 54_000,
+            "valid_fraction": VALID_FRACTION,
+            "stage1": repr(_common.mlp_params(stage_epochs)),
+            "stage2": repr(_common.mlp_stage2_params(stage_epochs)),
+            "baseline": repr(_common.mlp_baseline_params(2 * stage_epochs)),
         },
-        "test_accuracy_percent": results,
-        "fit_seconds": seconds,
-        "stage1_labels": stage1,
-        "paper_quoted": PAPER,
-        "total_seconds": total_seconds,
-    }
-    header = "| row | " + " | ".join(settings) + " |"
-    lines = [
-        f"# Two-stage paper, Table 3 MNIST columns ({mode} mode)",
-        "",
-        f"Generated by `{payload['machine']['command']}`; do not edit by hand.",
-        f"{payload['settings']['n_train']} training rows, MLP 784-128-128-10 "
-        f"(dropout 0.2), {epochs} epochs, Adam 1e-3 annealed to 0 (cosine), batch "
-        f"128, seeds {seeds}. Stage 1 = `ConfidenceRankFilter(mode='unlabel', "
-        "cv=None, threshold=0.9, min_fraction=0.1)` on the in-sample probabilities "
-        "of the MLP trained on the noisy labels (the CE row's network); stage 2 = "
-        "`PiModelClassifier(MLP, pretrained='filter', unsupervised_weight=30, "
-        "translate=1)`, starting from that network, trained as above with batches "
-        "of 128 labelled + 128 unlabelled rows"
-        + (
-            "; `relabel + two-stage` first corrects the labels with "
-            "`ClusterRelabeler` on 3-fold out-of-fold probabilities of the MLP"
-            if args.relabel
-            else ""
-        )
-        + f". Clean test accuracy (%) as mean ± std over seeds. Total "
-        f"{total_seconds / 60:.1f} min on {payload['machine']['cpu_count']} CPU "
-        f"cores, {args.n_jobs} task(s) at a time.",
-        "",
-        header,
-        "|" + " --- |" * (len(settings) + 1),
-    ]
-    for name in rows:
-        lines.append(
-            f"| {name} | "
-            + " | ".join(mean_std(results[name][s]) for s in settings)
-            + " |"
-        )
-    for name, row in PAPER.items():
-        lines.append(
-            f"| paper: {name} (quoted) | "
-            + " | ".join(f"{row[s]:.1f}" for s in settings)
-            + " |"
-        )
-    if any(stage1.values()):
-        lines += ["", "Stage 1 of `two-stage` (mean over seeds):", "", header]
-        lines.append("|" + " --- |" * (len(settings) + 1))
-        for key, label in (
-            ("kept_fraction", "labels kept (fraction of rows)"),
-            ("kept_precision", "kept labels that are correct"),
-        ):
-            lines.append(
-                f"| {label} | "
-                + " | ".join(
-                    f"{statistics.mean(c[key] for c in stage1[s]):.4f}"
-                    for s in settings
-                )
-                + " |"
-            )
-    if targets:
-        lines += [
-            "",
-            "| noise | best two-stage row | accuracy | >= paper? | >= clean ceiling - 1? |",
-            "| --- | --- | ---: | --- | --- |",
-        ]
-    for setting, best, ours, paper, aim in targets:
-        lines.append(
-            f"| {setting} | {best} | {ours:.2f} | {'yes' if ours >= paper else 'no'} "
-            f"({paper}) | {'yes' if ours >= aim else 'no'} ({aim:.2f}) |"
-        )
-    if targets and "asymmetric 0.6" in settings:
-        ours = max(statistics.mean(results[n]["asymmetric 0.6"]) for n in two_stage_rows)
-        lines.append(
-            f"\nAsymmetric 0.6 >= 90%: {'yes' if ours >= 90 else 'no'} ({ours:.2f})."
-        )
-    payload["targets"] = [
-        dict(zip(("setting", "row", "accuracy", "paper_quoted", "ceiling_minus_1"), t))
-        for t in targets
-    ]
-    write_results(
-        args.name or f"two_stage_mnist_{mode}", payload, "\n".join(lines) + "\n"
+        out=args.out,
     )
+    tasks = [(seed, None, CLEAN) for seed in args.seeds] + [
+        (seed, s, name)
+        for seed in args.seeds
+        for s in args.settings
+        for name in args.rows
+        if name != CLEAN
+    ]
+    done = run_tasks(tasks, args.mode, args.n_jobs)
+    results = collect(tasks, done, args.settings)
+    targets = evaluate_targets(results, args.settings)
+    payload = {"results": results, "targets": targets, "paper_quoted": PAPER}
+    run.write(payload, to_markdown(results, args.settings, targets, stage_epochs))
 
 
 if __name__ == "__main__":

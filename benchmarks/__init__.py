@@ -1,0 +1,1 @@
+"""Benchmarks of skclean: reproductions of the papers' tables, speed and memory."""
