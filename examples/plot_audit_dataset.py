@@ -1,7 +1,7 @@
 """
-===============================
+================================
 Auditing the labels of a dataset
-===============================
+================================
 
 On real data nobody knows which labels are wrong. This example follows the
 audit workflow of the user guide (:ref:`audit`) on scikit-learn's 8x8 digits,
