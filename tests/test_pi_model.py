@@ -284,3 +284,28 @@ def test_warm_start_from_the_filter_needs_a_fitted_network(hidden_digits):
     # With cross-validation the filter's fold networks are discarded.
     with pytest.raises(ValueError, match="cv=None"):
         make_pipeline(_stage1_filter(cv=3), _fast(pretrained="filter")).fit(X, y_true)
+
+
+def test_schedules_are_callbacks_that_hold_their_own_parameters(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    clf = _fast(
+        max_epochs=3, rampup_epochs=2, rampdown_epochs=2, lr=0.01, ensemble="temporal"
+    )
+    clf.fit(X, y_partial)
+    callbacks = dict(clf.callbacks_)
+    assert callbacks["consistency_rampup"].rampup_epochs == 2
+    assert callbacks["lr_rampdown"].lr_lambda.rampdown_epochs == 2
+    # Three scheduler steps: the rate ends at the bottom of the ramp-down.
+    np.testing.assert_allclose(
+        clf.optimizer_.param_groups[0]["lr"], 0.01 * np.exp(-12.5), rtol=1e-6
+    )
+    # The ensemble's buffers live for one fit only.
+    ensemble = callbacks["temporal_ensemble"]
+    assert ensemble.n_epochs_ == 3 and ensemble.ensemble_ is None
+
+
+def test_no_ramp_down_means_no_scheduler_of_ours(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    clf = _fast(max_epochs=1, rampdown_epochs=0).fit(X, y_partial)
+    assert "lr_rampdown" not in dict(clf.callbacks_)
+    assert clf.optimizer_.param_groups[0]["lr"] == clf.lr

@@ -24,7 +24,7 @@ from skorch.utils import is_dataset, to_tensor
 from torch import nn
 from torch.utils.data import DataLoader
 
-from ..base import flatten_samples
+from .._labels import flatten_samples, labeled_mask
 from ._data import DeviceBatches, DeviceDataset, as_device_dataset
 from ._device import check_bfloat16_supported, check_device_available, resolve_device
 from ._modules import DeepCleanCNN
@@ -36,7 +36,7 @@ def _encoded_accuracy(net, X, y):
     """Accuracy of ``net`` on a dataset whose targets are class indices (-1: unlabelled)."""
     y_pred = net.predict_proba(X).argmax(axis=1)
     y = np.asarray(y).reshape(-1)
-    labeled = y >= 0
+    labeled = labeled_mask(y)
     return (
         float(np.mean(y_pred[labeled] == y[labeled])) if labeled.any() else float("nan")
     )

@@ -7,14 +7,16 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
+from skorch.callbacks import LRScheduler
 from torch import nn
+from torch.optim.lr_scheduler import LambdaLR
 from torch.utils.data import DataLoader
 
-from ..base import UNLABELED
+from .._labels import UNLABELED, labeled_mask
 from ._classifier import CNNClassifier
 from ._data import SemiSupervisedBatches, as_device_dataset
 from ._modules import DeepCleanCNN
-from .callbacks import ConsistencyRampUp, LearningRateRampDown
+from .callbacks import ConsistencyRampUp, LearningRateRampDown, TemporalEnsemble
 
 __all__ = ["PiModelClassifier"]
 
@@ -252,10 +254,16 @@ mixed_precision, channels_last, **kwargs
         # CNNClassifier's callbacks, with the schedules right after the timer so
         # that they set this epoch's weight and learning rate before training.
         callbacks = super()._default_callbacks
-        schedules = [
-            ("consistency_rampup", ConsistencyRampUp()),
-            ("lr_rampdown", LearningRateRampDown()),
-        ]
+        schedules = [("consistency_rampup", ConsistencyRampUp(self.rampup_epochs))]
+        if self.rampdown_epochs:
+            ramp_down = LearningRateRampDown(self.max_epochs, self.rampdown_epochs)
+            schedules.append(
+                ("lr_rampdown", LRScheduler(policy=LambdaLR, lr_lambda=ramp_down))
+            )
+        if self.ensemble == "temporal":
+            schedules.append(
+                ("temporal_ensemble", TemporalEnsemble(self.ensemble_momentum))
+            )
         return callbacks[:1] + schedules + callbacks[1:]
 
     # -- labels -------------------------------------------------------------
@@ -264,7 +272,7 @@ mixed_precision, channels_last, **kwargs
         y = column_or_1d(y, warn=True)
         # Labels are checked without the -1 entries: string labels mixed with
         # the integer -1 are not a label type scikit-learn recognises.
-        unlabeled = _is_unlabeled(y)
+        unlabeled = ~labeled_mask(y)
         labels = y[~unlabeled]
         if labels.shape[0] == 0:
             raise ValueError(
@@ -277,7 +285,7 @@ mixed_precision, channels_last, **kwargs
 
     def _prepare_fit(self, X, y):
         X_valid, y_encoded = super()._prepare_fit(X, y)
-        self.n_labeled_ = int(np.sum(y_encoded >= 0))
+        self.n_labeled_ = int(np.sum(y_encoded != UNLABELED))
         w_max = self.unsupervised_weight
         if w_max is None:
             w_max = _DEFAULT_UNSUPERVISED_WEIGHT[self.ensemble]
@@ -285,11 +293,10 @@ mixed_precision, channels_last, **kwargs
             w_max *= self.n_labeled_ / y_encoded.shape[0]
         self.unsupervised_weight_ = float(w_max)
         self.consistency_weight_ = 0.0
-        self._n_train = y_encoded.shape[0]
         return X_valid, y_encoded
 
     def _make_class_weight(self, y_encoded):
-        return super()._make_class_weight(y_encoded[y_encoded >= 0])
+        return super()._make_class_weight(y_encoded[y_encoded != UNLABELED])
 
     # -- training -----------------------------------------------------------
     def initialize_module(self):
@@ -331,7 +338,6 @@ mixed_precision, channels_last, **kwargs
 
     def initialize(self):
         super().initialize()
-        self._ensemble_targets = None
         # Fixed for the fit; walking the module tree on every batch costs time.
         self._shift = self._translation_shift()
         return self
@@ -368,25 +374,12 @@ mixed_precision, channels_last, **kwargs
         return X
 
     def _supervised_loss(self, logits, y):
-        labeled = y >= 0
+        labeled = y != UNLABELED
         if not torch.any(labeled):
             return (
                 logits.sum() * 0.0
             )  # keeps the graph; no NaN on an all-unlabelled batch
         return self.criterion_(logits[labeled], y[labeled])
-
-    def _temporal_targets(self, rows, n_classes, device):
-        if self._ensemble_targets is None:
-            self._ensemble_targets = {
-                "ensemble": torch.zeros(self._n_train, n_classes, device=device),
-                "epoch": torch.zeros(self._n_train, n_classes, device=device),
-                "epochs": 0,
-            }
-        state = self._ensemble_targets
-        if state["epochs"] == 0:
-            return None
-        correction = 1.0 - self.ensemble_momentum ** state["epochs"]
-        return state["ensemble"][rows] / correction
 
     def train_step_single(self, batch, **fit_params):
         """One step: supervised cross-entropy + ``w(t)`` x consistency."""
@@ -399,8 +392,9 @@ mixed_precision, channels_last, **kwargs
             other = torch.softmax(self._forward(self._perturb(X), **fit_params), dim=1)
             consistency = F.mse_loss(probs, other)
         else:
-            target = self._temporal_targets(rows, probs.shape[1], probs.device)
-            self._ensemble_targets["epoch"][rows] = probs.detach()
+            ensemble = dict(self.callbacks_)["temporal_ensemble"]
+            target = ensemble.targets(rows)
+            ensemble.record(rows, probs)
             consistency = (
                 F.mse_loss(probs, target) if target is not None else probs.sum() * 0.0
             )
@@ -416,14 +410,6 @@ mixed_precision, channels_last, **kwargs
             logits = self.infer(X, **fit_params)
             loss = self._supervised_loss(logits, y)
         return {"loss": loss, "y_pred": logits}
-
-    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        super().on_epoch_end(net, dataset_train, dataset_valid, **kwargs)
-        state = getattr(self, "_ensemble_targets", None)
-        if self.ensemble == "temporal" and state is not None:
-            alpha = self.ensemble_momentum
-            state["ensemble"].mul_(alpha).add_(state["epoch"], alpha=1.0 - alpha)
-            state["epochs"] += 1
 
     def fit(self, X, y, filter_estimator=None, **fit_params):
         """Train on ``X, y`` where ``y == -1`` marks unlabelled rows.
@@ -458,21 +444,9 @@ mixed_precision, channels_last, **kwargs
             super().fit(X, y, **fit_params)
         finally:
             self._filter_estimator = None  # held for this fit only
-        self._ensemble_targets = None  # a training-time buffer, not model state
         return self
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
         return tags
-
-
-def _is_unlabeled(y):
-    """Boolean mask of the -1 entries of a label array of any dtype."""
-    if y.dtype.kind in "iuf":
-        return y == UNLABELED
-    if y.dtype.kind == "O":
-        return np.array(
-            [isinstance(v, int | np.integer) and v == UNLABELED for v in y], dtype=bool
-        )
-    return np.zeros(y.shape[0], dtype=bool)

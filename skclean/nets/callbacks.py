@@ -1,10 +1,16 @@
-"""skorch callbacks for semi-supervised training: consistency ramp-up, learning-rate ramp-down."""
+"""Training schedules and state of semi-supervised nets, as skorch callbacks."""
 
 import math
 
+import torch
 from skorch.callbacks import Callback
 
-__all__ = ["ConsistencyRampUp", "LearningRateRampDown", "gaussian_rampup"]
+__all__ = [
+    "ConsistencyRampUp",
+    "LearningRateRampDown",
+    "TemporalEnsemble",
+    "gaussian_rampup",
+]
 
 
 def gaussian_rampup(epoch, rampup_epochs):
@@ -38,33 +44,107 @@ def gaussian_rampup(epoch, rampup_epochs):
 class ConsistencyRampUp(Callback):
     """Set the net's consistency weight for each epoch: ``w_max * ramp-up(t)``.
 
-    The net's ``consistency_weight_`` is read by its training step;
-    ``w_max`` is the net's ``unsupervised_weight_`` and the ramp-up length its
-    ``rampup_epochs``.
+    The net's ``consistency_weight_`` is read by its training step; ``w_max``
+    is the net's fitted ``unsupervised_weight_``.
+
+    Parameters
+    ----------
+    rampup_epochs : int, default=10
+        Length of the Gaussian ramp-up (:func:`gaussian_rampup`); 0 gives the
+        full weight from the first epoch.
     """
+
+    def __init__(self, rampup_epochs=10):
+        self.rampup_epochs = rampup_epochs
 
     def on_epoch_begin(self, net, **kwargs):
         epoch = len(net.history) - 1  # the net opened this epoch's row already
-        ramp = gaussian_rampup(epoch, net.rampup_epochs)
+        ramp = gaussian_rampup(epoch, self.rampup_epochs)
         net.consistency_weight_ = net.unsupervised_weight_ * ramp
         net.history.record("consistency_weight", net.consistency_weight_)
 
 
-class LearningRateRampDown(Callback):
-    """Lower the learning rate over the last ``net.rampdown_epochs`` epochs.
+class LearningRateRampDown:
+    """Laine & Aila's learning-rate ramp-down, as a factor for ``LambdaLR``.
 
-    Laine & Aila's schedule: ``lr * exp(-12.5 p^2)`` with ``p`` going from 0 to 1
-    over the ramp-down; nothing happens while ``rampdown_epochs`` is 0.
+    ``exp(-12.5 p^2)``, with ``p`` going from 0 to 1 over the last
+    ``rampdown_epochs`` of ``max_epochs`` epochs; 1 before. Use it with
+    skorch's scheduler callback, which owns the optimizer's learning rate:
+    ``LRScheduler(policy=LambdaLR, lr_lambda=LearningRateRampDown(...))``
+    (what :class:`~skclean.nets.PiModelClassifier` does when its
+    ``rampdown_epochs > 0``).
+
+    Parameters
+    ----------
+    max_epochs : int
+        Number of epochs of the fit.
+
+    rampdown_epochs : int
+        Length of the ramp-down, in epochs.
+
+    Examples
+    --------
+    >>> from skclean.nets.callbacks import LearningRateRampDown
+    >>> factor = LearningRateRampDown(max_epochs=10, rampdown_epochs=5)
+    >>> factor(0), round(factor(9), 3)
+    (1.0, 0.001)
     """
 
-    def on_epoch_begin(self, net, **kwargs):
-        if not net.rampdown_epochs:
-            return
-        epoch = len(net.history) - 1
-        epochs_left = net.max_epochs - epoch
-        factor = 1.0
-        if epochs_left < net.rampdown_epochs:
-            progress = 1.0 - epochs_left / net.rampdown_epochs
-            factor = math.exp(-12.5 * progress**2)
-        for group in net.optimizer_.param_groups:
-            group["lr"] = net.lr * factor
+    def __init__(self, max_epochs, rampdown_epochs):
+        self.max_epochs = max_epochs
+        self.rampdown_epochs = rampdown_epochs
+
+    def __call__(self, epoch):
+        epochs_left = self.max_epochs - epoch
+        if epochs_left >= self.rampdown_epochs:
+            return 1.0
+        progress = 1.0 - epochs_left / self.rampdown_epochs
+        return math.exp(-12.5 * progress**2)
+
+    def __repr__(self):
+        return (
+            f"{type(self).__name__}(max_epochs={self.max_epochs}, "
+            f"rampdown_epochs={self.rampdown_epochs})"
+        )
+
+
+class TemporalEnsemble(Callback):
+    """The temporal-ensembling targets of Laine & Aila: an EMA of past predictions.
+
+    Owns the per-row buffers for one fit: the training step records each
+    row's predictions (:meth:`record`) and reads its bias-corrected ensemble
+    target (:meth:`targets`); at the end of each epoch the ensemble moves
+    towards that epoch's predictions. The buffers are released when training
+    ends: they are not part of the fitted model.
+
+    Parameters
+    ----------
+    momentum : float, default=0.6
+        Weight of the past ensemble at each update.
+    """
+
+    def __init__(self, momentum=0.6):
+        self.momentum = momentum
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        shape = (len(X), len(net.classes_))  # X: the training dataset
+        self.ensemble_ = torch.zeros(shape, device=net.device)
+        self.epoch_ = torch.zeros(shape, device=net.device)
+        self.n_epochs_ = 0
+
+    def record(self, rows, probs):
+        """Store this epoch's predictions ``probs`` of the training rows ``rows``."""
+        self.epoch_[rows] = probs.detach()
+
+    def targets(self, rows):
+        """Bias-corrected ensemble targets of ``rows``; None in the first epoch."""
+        if self.n_epochs_ == 0:
+            return None
+        return self.ensemble_[rows] / (1.0 - self.momentum**self.n_epochs_)
+
+    def on_epoch_end(self, net, **kwargs):
+        self.ensemble_.mul_(self.momentum).add_(self.epoch_, alpha=1.0 - self.momentum)
+        self.n_epochs_ += 1
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        self.ensemble_, self.epoch_ = None, None
