@@ -445,10 +445,16 @@ def main(argv=None):
             setting, args.seeds, args.mode, device, args.rows, ceiling
         )
         targets = evaluate_targets(results)
+        best = {
+            s: best_pipeline(rec, PIPELINES)
+            for s, rec in results.items()
+            if any(rec.get(n) for n in PIPELINES)
+        }
         run.write(
             {
                 "results": results,
                 "targets": targets,
+                "best_pipeline": best,
                 "deepcleannet_quoted": DEEPCLEANNET_QUOTED,
                 "coteaching_quoted": COTEACHING_QUOTED,
             },

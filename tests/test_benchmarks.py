@@ -1,0 +1,204 @@
+"""Tests of the benchmarks' shared machinery and of the GPU check's smoke path."""
+
+import json
+import operator
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("psutil")
+pytest.importorskip("threadpoolctl")
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # the benchmarks package lives beside skclean
+    sys.path.insert(0, str(REPO))
+
+from benchmarks import _common, make_results  # noqa: E402
+from benchmarks import bench_end_to_end_mnist as e2e  # noqa: E402
+from benchmarks import bench_two_stage_mnist as two_stage  # noqa: E402
+
+
+def test_dirty_paths_watch_package_and_benchmarks_but_not_results():
+    porcelain = "\n".join(
+        [
+            " M skclean/base.py",
+            "?? benchmarks/new_script.py",
+            " M benchmarks/results/filters.json",
+            "?? benchmarks/results/tmp/x.json",
+            " M docs/index.rst",
+            "R  skclean/old.py -> skclean/new.py",
+            " M tests/test_noise.py",
+        ]
+    )
+    assert _common.dirty_paths(porcelain) == [
+        "skclean/base.py",
+        "benchmarks/new_script.py",
+        "skclean/new.py",
+    ]
+    assert _common.dirty_paths(" M benchmarks/results/memory.md\n") == []
+
+
+def _git(repo, *args):
+    subprocess.run(
+        ["git", "-c", "user.email=a@b.c", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_provenance_is_dirty_only_for_changes_outside_results(tmp_path):
+    for path in ("skclean/a.py", "benchmarks/results/r.json", "docs/d.rst"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("0\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "start")
+    prov = _common.provenance(tmp_path)
+    assert prov["clean"] and len(prov["git_commit"]) == 40
+
+    (tmp_path / "benchmarks/results/r.json").write_text("1\n")
+    (tmp_path / "docs/d.rst").write_text("1\n")
+    assert _common.provenance(tmp_path)["clean"]
+
+    (tmp_path / "benchmarks/bench_new.py").write_text("1\n")
+    prov = _common.provenance(tmp_path)
+    assert not prov["clean"]
+    assert prov["dirty_paths"] == ["benchmarks/bench_new.py"]
+    assert "**dirty**" in _common.provenance_note(prov)
+
+
+def test_provenance_outside_a_checkout_is_not_clean(tmp_path):
+    prov = _common.provenance(tmp_path)
+    assert prov["git_commit"] is None and not prov["clean"]
+
+
+def test_markdown_table_from_pandas():
+    frame = pd.DataFrame(
+        {"row": ["a|b", "c"], "acc": [97.123, None], "n": [3, 4], "ok": [True, False]}
+    )
+    assert _common.markdown_table(frame).splitlines() == [
+        "| row | acc | n | ok |",
+        "| --- | ---: | ---: | --- |",
+        "| a\\|b | 97.12 | 3 | True |",
+        "| c |  | 4 | False |",
+    ]
+    # A list of dicts is accepted and keeps the key order.
+    table = _common.markdown_table([{"x": 0.5, "y": "s"}], floatfmt=".3f")
+    assert table.splitlines()[-1] == "| 0.500 | s |"
+
+
+def test_mean_std_and_verdict():
+    assert _common.mean_std([97.0, 98.0, 99.0]) == "98.00 ± 1.00"
+    assert _common.mean_std([97.5]) == "97.50 ± 0.00"
+    assert _common.mean_std([]) == ""
+    assert _common.verdict(True) == "**met**"
+    assert _common.verdict(False) == "**not met**"
+    assert _common.verdict(None) == "not measured"
+
+
+@pytest.mark.slow  # starts a process server that imports torch
+def test_run_fresh_reports_the_step_peak_memory():
+    result, stats = _common.run_fresh(operator.mul, b"x", 64 * 2**20)
+    assert len(result) == 64 * 2**20
+    assert 60 <= stats["peak_above_start_mib"] <= stats["peak_rss_mib"]
+    assert stats["seconds"] >= 0
+
+
+@pytest.mark.slow
+def test_run_fresh_raises_on_timeout_and_on_errors():
+    start = time.monotonic()
+    with pytest.raises(TimeoutError, match="sleep"):
+        _common.run_fresh(time.sleep, 60, timeout=1)
+    assert time.monotonic() - start < 30
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        _common.run_fresh(operator.truediv, 1, 0)
+
+
+def _record(test, valid):
+    return {"final_test_accuracy": test, "final_noisy_valid_accuracy": valid}
+
+
+def test_end_to_end_best_pipeline_is_chosen_on_noisy_validation():
+    records = {
+        e2e.DEFAULT_KMEANS: [_record(test=99.0, valid=40.0)],
+        e2e.DEEPCLEANNET: [_record(test=90.0, valid=45.0)],
+        e2e.TWO_STAGE: [_record(test=95.0, valid=44.0)],
+    }
+    assert e2e.best_pipeline(records) == e2e.DEEPCLEANNET
+
+
+def test_two_stage_paper_targets_use_the_paper_method_only():
+    setting = "asymmetric 0.6"
+
+    def rows(acc):
+        return {setting: [{"final_test_accuracy": acc}]}
+
+    results = {
+        two_stage.NOISY: rows(60.0),
+        two_stage.TWO_STAGE: rows(80.0),
+        two_stage.RELABEL: rows(98.0),
+    }
+    targets = two_stage.evaluate_targets(results, [setting])
+    paper = [t for t in targets if t["target"].startswith(f"{setting}: two-stage")]
+    assert [t["met"] for t in paper] == [False, True]  # below the paper, above CE
+    assert all("relabel" not in t["target"] for t in paper)
+    own = [t for t in targets if two_stage.RELABEL in t["target"]]
+    assert [t["met"] for t in own] == [True]
+
+
+def _write(folder, name, data):
+    (folder / f"{name}.json").write_text(json.dumps(data))
+
+
+def test_make_results_marks_dirty_runs_and_old_files(tmp_path):
+    protocol = {
+        "command": "python benchmarks/bench_two_stage_mnist.py",
+        "date_utc": "2026-01-01T00:00:00Z",
+        "provenance": {"git_commit": "a" * 40, "clean": False, "dirty_paths": ["x"]},
+        "machine": {"device": "cpu"},
+        "settings": {"mode": "full", "seeds": [0, 1, 2]},
+        "targets": [
+            {"target": "t met", "result": "1", "met": True},
+            {"target": "t missed", "result": "2", "met": False},
+            {"target": "t absent", "result": "", "met": None},
+        ],
+    }
+    _write(tmp_path, "two_stage_mnist_full", protocol)
+    _write(tmp_path, "filters", {"settings": [], "targets": {}})
+    text = make_results.build(tmp_path)
+    lines = {line.split(" | ")[1]: line for line in text.splitlines() if " | " in line}
+    assert "**met**" in lines["t met"] and "dirty" in lines["t met"]
+    assert "**not met**" in lines["t missed"]
+    assert "not measured" in lines["t absent"]
+    assert make_results.NOT_UNDER_PROTOCOL in text
+    assert "tree **dirty**" in text
+    assert "Not run yet: not measured." in text  # e.g. the GPU check
+
+
+@pytest.mark.slow
+def test_gpu_check_smoke_runs_every_step_and_writes_rows(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "benchmarks/gpu_check.py", "--smoke", "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((tmp_path / "gpu_check_smoke.json").read_text())
+    assert result["machine"]["device"] == "cpu"
+    assert "clean" in result["provenance"]
+    assert result["cuda_tests"]["status"] == "passed"
+    assert result["speed"]["CNNClassifier_over_floor"] > 0
+    assert len(result["rows"]) == 4
+    for row in result["rows"].values():
+        assert 0 < row["final_test_accuracy"] <= 100
+        assert len(row["test_acc"]) == e2e.MODES["smoke"]["epochs"]
+        assert row["peak_above_start_mib"] >= 0
+    assert [t["met"] for t in result["targets"]] != [None, None]
+    assert (tmp_path / "gpu_check_smoke.md").exists()
