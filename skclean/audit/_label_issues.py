@@ -7,7 +7,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from .._probabilities import class_probabilities
+from .._probabilities import check_y_proba, class_probabilities
 from ._confident_joint import confident_classes, joint_given_true
 from ._validation import check_labels, check_labels_and_proba
 
@@ -45,10 +45,19 @@ def quality_scores(y_index, y_proba, method):
 
 
 def _largest(values, k):
-    """Positions of the ``k`` largest ``values`` (ties broken by position)."""
+    """Positions of the ``k`` largest ``values`` (any of a tie at the cut)."""
     if k <= 0:
         return np.empty(0, dtype=np.intp)
-    return np.argsort(-values, kind="stable")[:k]
+    if k >= values.shape[0]:
+        return np.arange(values.shape[0])
+    return np.argpartition(-values, k - 1)[:k]
+
+
+def _rows_by_class(y_index, n_classes):
+    """For every class, the indices of its rows (ascending)."""
+    order = np.argsort(y_index, kind="stable")
+    bounds = np.cumsum(np.bincount(y_index, minlength=n_classes))[:-1]
+    return np.split(order, bounds)
 
 
 def _prune_by_noise_rate(y_index, y_proba, joint, n_samples):
@@ -56,14 +65,13 @@ def _prune_by_noise_rate(y_index, y_proba, joint, n_samples):
     the largest margin P(j | x) - P(i | x)."""
     n_classes = y_proba.shape[1]
     mask = np.zeros(n_samples, dtype=bool)
-    for i in range(n_classes):
-        rows = np.flatnonzero(y_index == i)
+    for i, rows in enumerate(_rows_by_class(y_index, n_classes)):
+        proba = y_proba[rows]
+        margins = proba - proba[:, i : i + 1]
         for j in range(n_classes):
-            if j == i:
-                continue
-            k = min(int(round(n_samples * joint[i, j])), rows.size)
-            margin = y_proba[rows, j] - y_proba[rows, i]
-            mask[rows[_largest(margin, k)]] = True
+            k = int(round(n_samples * joint[i, j]))
+            if j != i and k > 0:
+                mask[rows[_largest(margins[:, j], k)]] = True
     return mask
 
 
@@ -72,9 +80,8 @@ def _prune_by_class(y_index, y_proba, joint, n_samples):
     the lowest P(i | x)."""
     n_classes = y_proba.shape[1]
     mask = np.zeros(n_samples, dtype=bool)
-    for i in range(n_classes):
-        rows = np.flatnonzero(y_index == i)
-        k = min(int(round(n_samples * (joint[i].sum() - joint[i, i]))), rows.size)
+    for i, rows in enumerate(_rows_by_class(y_index, n_classes)):
+        k = int(round(n_samples * (joint[i].sum() - joint[i, i])))
         mask[rows[_largest(-y_proba[rows, i], k)]] = True
     return mask
 
@@ -101,8 +108,7 @@ def label_issue_mask(y_index, y_proba, method):
         ) & _prune_by_class(y_index, y_proba, joint, n_samples)
     mask &= disagrees
     # Never flag every row of a class: keep its most confident row.
-    for i in range(n_classes):
-        members = np.flatnonzero(y_index == i)
+    for members in _rows_by_class(y_index, n_classes):
         if members.size and mask[members].all():
             mask[members[np.argmax(self_confidence[members])]] = False
     return mask
@@ -278,7 +284,7 @@ def find_label_issues(
     if y_proba is not None:
         if X is not None:
             check_consistent_length(X, y)
-        _, _, proba = check_labels_and_proba(y, y_proba)
+        proba = check_y_proba(y_proba, n_samples, classes)
     elif X is None:
         raise ValueError(
             "find_label_issues needs y_proba (out-of-fold class probabilities) or "
