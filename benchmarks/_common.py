@@ -330,8 +330,20 @@ def format_cell(value, floatfmt=".2f"):
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+# How the record keys that several tables show read as column headers.
+COLUMN_NAMES = {
+    "seconds": "wall time (s)",
+    "peak_rss_mib": "peak RSS (MiB)",
+    "peak_above_start_mib": "peak above start (MiB)",
+    "kept_fraction": "kept",
+    "noisy_valid_accuracy": "noisy-valid acc.",
+}
+
+
 def markdown_table(frame, floatfmt=".2f"):
     """A GitHub markdown table of a DataFrame, numeric columns right-aligned.
+
+    Record keys listed in ``COLUMN_NAMES`` are shown under their readable names.
 
     Parameters
     ----------
@@ -345,7 +357,7 @@ def markdown_table(frame, floatfmt=".2f"):
     table : str
         The table, one line per row, without a trailing newline.
     """
-    frame = pd.DataFrame(frame)
+    frame = pd.DataFrame(frame).rename(columns=COLUMN_NAMES)
     numeric = [
         pd.api.types.is_numeric_dtype(frame[c])
         and not pd.api.types.is_bool_dtype(frame[c])

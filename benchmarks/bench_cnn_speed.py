@@ -252,12 +252,9 @@ def parse_args(argv=None):
     return args
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = _common.resolve_device(args.device)
-    settings = dict(
+def trainer_settings(args, device):
+    """What every trainer gets: module, epochs, batch size, device and options."""
+    return dict(
         module=args.module,
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -267,16 +264,29 @@ def main(argv=None):
         mixed_precision=args.mixed_precision,
         channels_last=args.channels_last,
     )
+
+
+def full_mnist_target(full):
+    return {
+        "target": "DeepCleanNet setting, clean labels: test accuracy >= "
+        f"{TARGET_FULL_ACCURACY}",
+        "result": f"{full['test_accuracy']:.4f}",
+        "met": full["test_accuracy"] >= TARGET_FULL_ACCURACY,
+    }
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = _common.resolve_device(args.device)
+    settings = trainer_settings(args, device)
     suffix = "_bf16" * args.mixed_precision + "_channels_last" * args.channels_last
     name = args.name or f"speed_{args.module}_{device.split(':')[0]}{suffix}"
     record = {**settings, "n_train": args.n_train, "repeats": args.repeats}
+    title = f"CNNClassifier training speed, {args.module} ({device})"
     run = _common.Run(
-        name,
-        f"CNNClassifier training speed, {args.module} ({device})",
-        record,
-        device=device,
-        out=args.out,
-        measures_memory=False,
+        name, title, record, device=device, out=args.out, measures_memory=False
     )
     data = load_mnist(return_X_y=True, as_images=True)
     X, y = data[0][: args.n_train], data[2][: args.n_train]
@@ -284,14 +294,7 @@ def main(argv=None):
     full = train_full_mnist(data, settings) if args.full_mnist else None
     if full:
         result["deepcleannet_full_mnist"] = full
-        result["targets"].append(
-            {
-                "target": f"DeepCleanNet setting, clean labels: test accuracy >= "
-                f"{TARGET_FULL_ACCURACY}",
-                "result": f"{full['test_accuracy']:.4f}",
-                "met": full["test_accuracy"] >= TARGET_FULL_ACCURACY,
-            }
-        )
+        result["targets"].append(full_mnist_target(full))
     run.write(result, to_markdown(result, record, full))
     return result
 

@@ -414,28 +414,46 @@ def parse_args(argv):
     return args
 
 
+def start_run(args, device, prefix):
+    """The run's record, made before anything trains."""
+    epochs = MODES[args.mode]["epochs"]
+    settings = {
+        "mode": args.mode,
+        **MODES[args.mode],
+        "seeds": args.seeds,
+        "rows": args.rows,
+        "noise": {s: NOISE[s] for s in args.settings},
+        "batch_size": 256,
+        "lr": 1e-3,
+        "two_stage_stage2": repr(_common.stage2_params(epochs - epochs // 2)),
+    }
+    title = f"End to end on MNIST with DeepCleanNet's CNN ({args.mode} mode)"
+    return _common.Run(prefix, title, settings, device=device, out=args.out)
+
+
+def write(run, results, prefix):
+    """Write what is known so far: rows, targets and each setting's best pipeline."""
+    targets = evaluate_targets(results)
+    best = {
+        s: best_pipeline(rec, PIPELINES)
+        for s, rec in results.items()
+        if any(rec.get(n) for n in PIPELINES)
+    }
+    payload = {
+        "results": results,
+        "targets": targets,
+        "best_pipeline": best,
+        "deepcleannet_quoted": DEEPCLEANNET_QUOTED,
+        "coteaching_quoted": COTEACHING_QUOTED,
+    }
+    run.write(payload, to_markdown(results, targets, prefix))
+
+
 def main(argv=None):
     args = parse_args(argv)
     device = _common.resolve_device(args.device)
     prefix = args.name or f"end_to_end_mnist_{args.mode}"
-    run = _common.Run(
-        prefix,
-        f"End to end on MNIST with DeepCleanNet's CNN ({args.mode} mode)",
-        {
-            "mode": args.mode,
-            **MODES[args.mode],
-            "seeds": args.seeds,
-            "rows": args.rows,
-            "noise": {s: NOISE[s] for s in args.settings},
-            "batch_size": 256,
-            "lr": 1e-3,
-            "two_stage_stage2": repr(
-                _common.stage2_params(MODES[args.mode]["epochs"] // 2)
-            ),
-        },
-        device=device,
-        out=args.out,
-    )
+    run = start_run(args, device, prefix)
     ceiling = []
     if CEILING in args.rows:
         ceiling = [run_row(CEILING, s, None, args.mode, device) for s in args.seeds]
@@ -444,22 +462,7 @@ def main(argv=None):
         results[setting] = run_setting(
             setting, args.seeds, args.mode, device, args.rows, ceiling
         )
-        targets = evaluate_targets(results)
-        best = {
-            s: best_pipeline(rec, PIPELINES)
-            for s, rec in results.items()
-            if any(rec.get(n) for n in PIPELINES)
-        }
-        run.write(
-            {
-                "results": results,
-                "targets": targets,
-                "best_pipeline": best,
-                "deepcleannet_quoted": DEEPCLEANNET_QUOTED,
-                "coteaching_quoted": COTEACHING_QUOTED,
-            },
-            to_markdown(results, targets, prefix),
-        )
+        write(run, results, prefix)
     write_plots(results, run.out, prefix)
 
 

@@ -77,6 +77,10 @@ def criterion_estimator():
     return make_pipeline(PCA(50, random_state=0), LogisticRegression(max_iter=300))
 
 
+def _kmeans(options, note="", **params):
+    return ("KMeansLabelFilter", options, "kmeans", params, note)
+
+
 def method_specs():
     """Every row: (method, options, kind, parameters, note).
 
@@ -129,36 +133,18 @@ def method_specs():
             "same P_knn; time excludes computing it",
         ),
     ]
-    for selection in ("farthest", "largest"):
-        specs.append(
-            (
-                "KMeansLabelFilter",
-                f"raw pixels, {selection}",
-                "kmeans",
-                {"selection": selection, "features": None},
-                "",
+    for space, features in (("raw pixels", None), ("PCA(50)", PCA(50, random_state=0))):
+        for selection in ("farthest", "largest"):
+            specs.append(
+                _kmeans(f"{space}, {selection}", selection=selection, features=features)
             )
-        )
-    for selection in ("farthest", "largest"):
-        specs.append(
-            (
-                "KMeansLabelFilter",
-                f"PCA(50), {selection}",
-                "kmeans",
-                {"selection": selection, "features": PCA(50, random_state=0)},
-                "",
-            )
-        )
     for key in ("lr", "knn"):
+        note = (
+            f"clusters the rows of sqrt(P_{key}) (Hellinger geometry); time excludes "
+            "computing P"
+        )
         specs.append(
-            (
-                "KMeansLabelFilter",
-                f"sqrt(P_{key}), farthest",
-                "kmeans",
-                {"features": hellinger, "proba": key},
-                f"clusters the rows of sqrt(P_{key}) (Hellinger geometry); "
-                "time excludes computing P",
-            )
+            _kmeans(f"sqrt(P_{key}), farthest", note, features=hellinger, proba=key)
         )
     return specs
 
