@@ -1,13 +1,19 @@
-"""The private methods of imbalanced-learn that skclean overrides, in one place.
+"""The private methods of imbalanced-learn and skorch that skclean overrides.
 
-:class:`skclean.pipeline.Pipeline` makes per-sample metadata follow the rows
-that samplers keep, and hands a filter's fitted network to the final step.
-imbalanced-learn offers no public hook for either, so :class:`RowAlignedPipelineMixin`
-overrides two private methods of :class:`imblearn.pipeline.Pipeline`
-(``_check_method_params`` and ``_fit``). :func:`check_private_api` checks
-that they still have the signatures and call sites relied on here; the test
-suite runs it, so an upstream release that changes them fails loudly, naming
-the installed version, instead of silently misaligning metadata.
+- :class:`skclean.pipeline.Pipeline` makes per-sample metadata follow the
+  rows that samplers keep, and hands a filter's fitted network to the final
+  step. imbalanced-learn offers no public hook for either, so
+  :class:`RowAlignedPipelineMixin` overrides two private methods of
+  :class:`imblearn.pipeline.Pipeline` (``_check_method_params`` and ``_fit``).
+- The nets override two private methods of :class:`skorch.NeuralNet`
+  (:class:`SkorchPrivateOverridesMixin`): ``_get_param_names``, so that
+  private bookkeeping is no parameter, and ``_set_training``, which skorch
+  calls before every batch and which is worth a fast path for small networks.
+
+:func:`check_private_api` checks that these methods still have the
+signatures and call sites relied on here; the test suite runs it, so an
+upstream release that changes them fails loudly, naming the installed
+version, instead of silently misaligning metadata or parameters.
 """
 
 import inspect
@@ -28,10 +34,14 @@ from sklearn.utils.validation import (
 
 from .utils._unlabeled import _is_skipped, check_unlabeled_consumers
 
-__all__ = ["RowAlignedPipelineMixin", "check_private_api"]
+__all__ = [
+    "RowAlignedPipelineMixin",
+    "SkorchPrivateOverridesMixin",
+    "check_private_api",
+]
 
 #: What skclean relies on: method -> (parameter names, source fragments).
-_EXPECTED = {
+_EXPECTED_IMBLEARN = {
     "_fit": (["self", "X", "y", "routed_params", "raw_params"], []),
     "_check_method_params": (["self", "method", "props", "kwargs"], []),
     "fit": (
@@ -43,30 +53,53 @@ _EXPECTED = {
         ],
     ),
 }
+_EXPECTED_SKORCH = {
+    "_get_param_names": (["self"], ["self.__dict__"]),
+    "_set_training": (["self", "training"], ["self._modules + self._criteria"]),
+    "train_step_single": (["self", "batch", "fit_params"], ["self._set_training("]),
+}
 
 
-def check_private_api():
-    """Raise a RuntimeError if imbalanced-learn's private methods changed.
-
-    Raises
-    ------
-    RuntimeError
-        Naming the installed imbalanced-learn version and the method whose
-        signature or call site is no longer the one skclean overrides.
-    """
-    for name, (parameters, fragments) in _EXPECTED.items():
-        method = getattr(imb_pipeline.Pipeline, name, None)
+def _check_methods(owner, expected, package, version, purpose):
+    for name, (parameters, fragments) in expected.items():
+        method = getattr(owner, name, None)
         found = list(inspect.signature(method).parameters) if method else None
         source = inspect.getsource(method) if method else ""
         missing = [fragment for fragment in fragments if fragment not in source]
         if found != parameters or missing:
             raise RuntimeError(
-                f"imbalanced-learn {imblearn_version} changed "
-                f"imblearn.pipeline.Pipeline.{name} (parameters {found}, expected "
-                f"{parameters}; missing {missing}), which skclean.pipeline.Pipeline "
-                "overrides to align per-sample metadata with the rows its samplers "
-                "keep. Install the imbalanced-learn version that setup.cfg allows."
+                f"{package} {version} changed {owner.__module__}."
+                f"{owner.__qualname__}.{name} (parameters {found}, expected "
+                f"{parameters}; missing {missing}), which skclean overrides {purpose}. "
+                "Install the version that skclean's setup.cfg allows."
             )
+
+
+def check_private_api():
+    """Raise a RuntimeError if the private methods skclean overrides changed.
+
+    Raises
+    ------
+    RuntimeError
+        Naming the installed imbalanced-learn or skorch version and the method
+        whose signature or call site is no longer the one skclean overrides.
+    """
+    import skorch  # here: importing the pipeline must not import torch
+
+    _check_methods(
+        imb_pipeline.Pipeline,
+        _EXPECTED_IMBLEARN,
+        "imbalanced-learn",
+        imblearn_version,
+        "to align per-sample metadata with the rows samplers keep",
+    )
+    _check_methods(
+        skorch.NeuralNet,
+        _EXPECTED_SKORCH,
+        "skorch",
+        skorch.__version__,
+        "in skclean.nets",
+    )
 
 
 def _is_per_sample(value, n_samples):
@@ -281,3 +314,20 @@ class RowAlignedPipelineMixin:
                 "sample_indices_ (skclean's filters, imbalanced-learn's "
                 "under-samplers) or do not pass per-sample metadata."
             )
+
+
+class SkorchPrivateOverridesMixin:
+    """Overrides of :class:`skorch.NeuralNet`'s private methods for skclean's nets."""
+
+    def _get_param_names(self):
+        # skorch lists every attribute not ending in "_"; private bookkeeping
+        # (``_params_to_validate``, ``_generator`` ...) is not a parameter.
+        return [name for name in super()._get_param_names() if not name.startswith("_")]
+
+    def _set_training(self, training=True):
+        # skorch switches every module's mode before every batch; walking the
+        # module tree each time costs more than a small network's step.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if hasattr(module, "train") and module.training != training:
+                module.train(training)

@@ -17,3 +17,14 @@ def test_a_changed_private_method_fails_loudly_with_the_version(monkeypatch):
     monkeypatch.setattr(imb_pipeline.Pipeline, "_fit", _fit)
     with pytest.raises(RuntimeError, match=r"imbalanced-learn \d+\.\d+.*_fit"):
         check_private_api()
+
+
+def test_a_changed_skorch_method_fails_loudly_with_the_version(monkeypatch):
+    import skorch
+
+    def _set_training(self, training=True, modules=None):  # a new parameter
+        pass
+
+    monkeypatch.setattr(skorch.NeuralNet, "_set_training", _set_training)
+    with pytest.raises(RuntimeError, match=r"skorch \d+\.\d+.*_set_training"):
+        check_private_api()

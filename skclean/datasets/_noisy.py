@@ -9,7 +9,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ..noise import NOISE_KINDS, PAIR_PRESETS, flip_labels, transition_matrix
+from .._noise_models import NOISE_KINDS, PAIR_PRESETS, flip_labels, transition_matrix
 from ._mnist import load_mnist
 
 __all__ = ["load_noisy_dataset"]

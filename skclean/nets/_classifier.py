@@ -25,6 +25,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from .._labels import flatten_samples, labeled_mask
+from .._private_api import SkorchPrivateOverridesMixin
 from ._data import DeviceBatches, DeviceDataset, as_device_dataset
 from ._device import check_bfloat16_supported, check_device_available, resolve_device
 from ._modules import DeepCleanCNN
@@ -68,7 +69,7 @@ def _infer_input_shape(X, input_shape):
     return shape
 
 
-class CNNClassifier(NeuralNetClassifier):
+class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
     """DeepCleanNet's CNN as a scikit-learn classifier, built on skorch.
 
     A :class:`skorch.NeuralNetClassifier` that accepts any label values, flat or
@@ -282,11 +283,6 @@ class CNNClassifier(NeuralNetClassifier):
     def device(self, value):
         self.__dict__["device"] = value
 
-    def _get_param_names(self):
-        # skorch lists every attribute not ending in "_"; private bookkeeping
-        # (``_params_to_validate``, ``_generator`` ...) is not a parameter.
-        return [name for name in super()._get_param_names() if not name.startswith("_")]
-
     def get_params(self, deep=True, **kwargs):
         params = super().get_params(deep=deep, **kwargs)
         params["device"] = self.__dict__.get("device", "cpu")
@@ -430,18 +426,11 @@ class CNNClassifier(NeuralNetClassifier):
             return None
         return generator
 
-    def _set_training(self, training=True):
-        # skorch switches every module's mode before every batch; walking the
-        # module tree each time costs more than a small network's step.
-        for name in self._modules + self._criteria:
-            module = getattr(self, name + "_")
-            if isinstance(module, nn.Module) and module.training != training:
-                module.train(training)
-
     def check_data(self, X, y):
-        # Labels were validated and encoded in fit; skorch's check would
-        # re-infer classes_ from the encoded labels.
-        pass
+        """Nothing to check: ``fit`` validated and encoded the labels already.
+
+        skorch's check would infer the classes again from the encoded labels.
+        """
 
     # -- components ---------------------------------------------------------
     def _data_module_kwargs(self):

@@ -146,6 +146,11 @@ def check_unlabeled_consumers(steps):
     steps : list of (str, estimator) tuples
         A pipeline's steps, the final estimator last.
 
+    Returns
+    -------
+    None
+        The steps pass the check.
+
     Raises
     ------
     ValueError
