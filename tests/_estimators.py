@@ -1,8 +1,45 @@
 """Small, fast instances of every public estimator, for the reliability tests."""
 
-from test_common import CHECK_PARAMS
+from sklearn.linear_model import LogisticRegression
 
+from skclean.filters import KMeansLabelFilter
+from skclean.nets import MLP
 from skclean.utils import all_estimators
+
+# Small, fast settings for the checks; defaults elsewhere follow the papers.
+CHECK_PARAMS = {
+    # A fast filter and classifier; the checks' data are small blobs.
+    "FilteredClassifier": {
+        "filter": KMeansLabelFilter(random_state=0),
+        "classifier": LogisticRegression(),
+    },
+    "Pipeline": {
+        "steps": [
+            ("filter", KMeansLabelFilter(random_state=0)),
+            ("clf", LogisticRegression()),
+        ]
+    },
+    "LabelNoise": {"random_state": 0},
+    "KMeansLabelFilter": {"random_state": 0},
+    "ConfidenceRankFilter": {"cv": 3, "random_state": 0},
+    "ClusterRelabeler": {"cv": 3, "random_state": 0},
+    # The checks use tabular data with a handful of features: the MLP module.
+    "CNNClassifier": {
+        "module": MLP,
+        "max_epochs": 20,
+        "batch_size": 32,
+        "lr": 1e-2,
+        "random_state": 0,
+    },
+    "PiModelClassifier": {
+        "module": MLP,
+        "max_epochs": 20,
+        "batch_size": 32,
+        "lr": 1e-2,
+        "random_state": 0,
+    },
+}
+
 
 # Nets train in a second on digits with these settings.
 FAST_NET = {"max_epochs": 2, "batch_size": 64, "random_state": 0}

@@ -241,7 +241,7 @@ def test_internal_validation_split_records_valid_accuracy(digits):
     names = np.array(list("abcdefghij"), dtype=object)[y]
     clf = _fast(max_epochs=2, train_split=ValidSplit(5)).fit(X[:500], names[:500])
     accuracy = clf.history_[-1, "valid_acc"]
-    assert 0.0 <= accuracy <= 1.0
+    assert accuracy > 0.3  # learning, on string labels: chance is 0.1
     assert "valid_loss" in clf.history_[-1]
 
 

@@ -222,7 +222,9 @@ def test_internal_validation_scores_labelled_rows_only(hidden_digits):
         X, y_partial
     )
     assert np.isfinite(clf.history_[-1, "valid_loss"])
-    assert 0 <= clf.history_[-1, "valid_acc"] <= 1
+    # 90% of the rows are unlabelled: scored as a class, they would hold the
+    # accuracy under 0.1 (the net never predicts -1).
+    assert clf.history_[-1, "valid_acc"] > 0.5
 
 
 def test_unknown_ensemble_raises(hidden_digits):
