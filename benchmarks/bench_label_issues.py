@@ -24,7 +24,8 @@ probabilities it compares:
 Once per run it also times ``find_label_issues`` from ``X`` alone (the default
 estimator, StandardScaler -> PCA(50) -> LogisticRegression, 5 folds) against
 ``cleanlab.classification.CleanLearning(clf).find_label_issues(X, labels)``
-with the same estimator and the same folds, on ``--x-only-rows`` rows.
+with the same estimator and 5 shuffled stratified folds of the same seed, on
+``--x-only-rows`` rows.
 
 Usage::
 
@@ -250,7 +251,7 @@ def compare(y_noisy, y_clean, proba, setting):
 
 
 def x_only_timing(X, y, seed):
-    """find_label_issues from X vs CleanLearning: same estimator, same folds."""
+    """find_label_issues from X vs CleanLearning: same estimator, folds, seed."""
     from cleanlab.classification import CleanLearning
 
     from skclean._probabilities import make_estimator
@@ -380,7 +381,8 @@ def markdown(payload):
         lines += [
             "",
             f"From X alone ({x['n_rows']} rows, symmetric 0.2, seed "
-            f"{args['seeds'][0]}, the default estimator, the same 5 folds): skclean "
+            f"{args['seeds'][0]}, the default estimator, 5 stratified folds of the "
+            "same seed): skclean "
             f"{x['skclean_s']:.1f} s, cleanlab `CleanLearning` {x['cleanlab_s']:.1f} "
             f"s (ratio {x['skclean_s'] / x['cleanlab_s']:.2f}).",
         ]

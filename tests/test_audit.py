@@ -129,6 +129,18 @@ def test_from_X_computes_out_of_fold_probabilities(digits):
     assert with_estimator.shape == mask.shape
 
 
+def test_from_sparse_or_dataframe_X(digits):
+    import scipy.sparse as sp
+
+    pd = pytest.importorskip("pandas")
+    X, _, y_noisy = digits
+    dense = find_label_issues(y_noisy, X=X, cv=3, random_state=0)
+    frame = find_label_issues(y_noisy, X=pd.DataFrame(X), cv=3, random_state=0)
+    assert np.array_equal(dense, frame)
+    sparse = find_label_issues(y_noisy, X=sp.csr_matrix(X), cv=3, random_state=0)
+    assert sparse.shape == dense.shape and sparse.dtype == bool
+
+
 def test_y_proba_wins_over_X(digits):
     X, _, _ = digits
     y = np.tile([0, 1], 200)

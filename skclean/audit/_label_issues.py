@@ -163,8 +163,9 @@ def find_label_issues(
     rows labelled ``k``; the confident joint counts, for each given label
     ``i``, the rows whose most probable class above its threshold is ``j``;
     calibrated to the label counts and normalised, it estimates the joint
-    distribution ``Q[i, j]`` of given and true labels, hence how many rows of
-    each kind of error to flag.
+    distribution ``Q[i, j]`` of given label ``i`` and true class ``j`` (the
+    paper's layout; :func:`estimate_joint` returns its transpose), hence how
+    many rows of each kind of error to flag.
 
     Parameters
     ----------
