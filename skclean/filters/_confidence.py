@@ -4,10 +4,11 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._probabilities import check_y_proba, class_probabilities, make_estimator
 from ..base import BaseLabelFilter, LabelDecision
+from ._neighbors import neighbors_estimator
 
 __all__ = ["ConfidenceRankFilter"]
 
@@ -44,6 +45,32 @@ def _top_up(keep, agree, score, y_index, n_classes, min_fraction):
         )
         keep[candidates[chosen]] = True
     return keep
+
+
+#: ``threshold="auto"`` in ``mode="unlabel"``: Ding et al.'s threshold.
+_PAPER_THRESHOLD = 0.9
+
+
+def _confidently_disputed(proba, y_index):
+    """Rows whose label another class confidently beats.
+
+    Class ``j``'s threshold is the mean probability of ``j`` over the rows
+    labelled ``j`` (the per-class thresholds of confident learning, Northcutt
+    et al., 2021). A row is disputed when some other class reaches its own
+    threshold and is more probable than the row's label.
+    """
+    n_classes = proba.shape[1]
+    rows = np.arange(proba.shape[0])
+    thresholds = np.array(
+        [
+            proba[y_index == j, j].mean() if np.any(y_index == j) else 1.0
+            for j in range(n_classes)
+        ]
+    )
+    own = proba[rows, y_index]
+    rival = (proba >= thresholds) & (proba > own[:, None])
+    rival[rows, y_index] = False
+    return rival.any(axis=1)
 
 
 class ConfidenceRankFilter(BaseLabelFilter):
@@ -244,7 +271,7 @@ class ConfidenceRankFilter(BaseLabelFilter):
         **BaseLabelFilter._parameter_constraints,
         "estimator": [HasMethods(["fit", "predict_proba"]), None],
         "cv": ["cv_object"],
-        "threshold": [Interval(Real, 0, 1, closed="both")],
+        "threshold": [Interval(Real, 0, 1, closed="both"), StrOptions({"auto"})],
         "min_fraction": [Interval(Real, 0, 1, closed="both")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
@@ -257,7 +284,7 @@ class ConfidenceRankFilter(BaseLabelFilter):
         *,
         estimator=None,
         cv=5,
-        threshold=0.9,
+        threshold="auto",
         min_fraction=0.1,
         mode="drop",
         n_jobs=None,
@@ -333,7 +360,7 @@ class ConfidenceRankFilter(BaseLabelFilter):
             keep = agree
         else:
             agree = score >= self.y_proba_.max(axis=1)
-            keep = agree & (score >= self.threshold)
+            keep = self._apply_threshold(agree, score, y_index)
         return LabelDecision(
             keep=_top_up(keep, agree, score, y_index, n_classes, self.min_fraction),
             label_quality=score,
@@ -341,10 +368,24 @@ class ConfidenceRankFilter(BaseLabelFilter):
             suggested_labels=classes[np.argmax(self.y_proba_, axis=1)],
         )
 
+    def _apply_threshold(self, agree, score, y_index):
+        """The kept labels before ``min_fraction`` tops them up."""
+        if self.threshold != "auto":
+            return agree & (score >= self.threshold)
+        if self.mode == "unlabel":
+            return agree & (score >= _PAPER_THRESHOLD)
+        return ~_confidently_disputed(self.y_proba_, y_index)
+
     def _predict_proba(self, X, y, classes, rng):
         """Out-of-fold (or, with ``cv=None``, in-sample) class probabilities."""
+        estimator = self.estimator
+        if estimator is None:
+            counts = np.bincount(np.searchsorted(classes, y))
+            estimator = neighbors_estimator(
+                X, int(counts.min()), rng.randint(np.iinfo(np.int32).max)
+            )
         proba, self.estimator_ = class_probabilities(
-            self.estimator,
+            estimator,
             X,
             y,
             classes,

@@ -10,20 +10,39 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array
 
+from .._probabilities import class_probabilities
 from ..base import BaseLabelFilter, LabelDecision
+from ._neighbors import neighbors_estimator
 
 __all__ = ["KMeansLabelFilter"]
 
 #: ``algorithm="auto"`` switches to MiniBatchKMeans above this many rows per label.
 _MINIBATCH_MIN_ROWS = 50_000
 
-_SELECTIONS = ("auto", "farthest", "largest", "compact")
+_SELECTIONS = ("auto", "agreement", "farthest", "largest", "compact")
+
+
+def _agreeing_clusters(proba_label, k, labels, n_clusters):
+    """Clusters where at least half the rows have label ``k`` as most probable class.
+
+    If there is none, the cluster whose rows give label ``k`` the highest mean
+    probability, so that no label is emptied.
+    """
+    agree = proba_label[:, k] >= proba_label.max(axis=1)
+    counts = np.bincount(labels, minlength=n_clusters)
+    size = np.maximum(counts, 1)
+    rate = np.bincount(labels, weights=agree, minlength=n_clusters) / size
+    kept = np.flatnonzero((counts > 0) & (rate >= 0.5))
+    if kept.size == 0:
+        mean = np.bincount(labels, weights=proba_label[:, k], minlength=n_clusters)
+        kept = np.array([int(np.argmax(np.where(counts > 0, mean / size, -1.0)))])
+    return kept
 
 
 def _rank_clusters(selection, X_label, labels, centers, global_center):
     """Return the cluster indices ordered from most to least trusted."""
     n_clusters = centers.shape[0]
-    if selection in ("auto", "farthest"):
+    if selection == "farthest":
         # Under symmetric noise the wrongly labelled rows of a label are a mix of
         # every other class, so their centroid sits near the global mean.
         score = -np.linalg.norm(centers - global_center, axis=1)
@@ -264,7 +283,8 @@ class KMeansLabelFilter(BaseLabelFilter):
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
         "selection": [StrOptions(set(_SELECTIONS)), callable],
         "n_keep": [Interval(Integral, 1, None, closed="left")],
-        "features": [HasMethods(["fit", "transform"]), None],
+        "features": [StrOptions({"auto"}), HasMethods(["fit", "transform"]), None],
+        "cv": ["cv_object"],
         "algorithm": [StrOptions({"auto", "kmeans", "minibatch"})],
         "n_init": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "random_state": ["random_state"],
@@ -278,7 +298,8 @@ class KMeansLabelFilter(BaseLabelFilter):
         n_clusters=2,
         selection="auto",
         n_keep=1,
-        features=None,
+        features="auto",
+        cv=5,
         algorithm="auto",
         n_init="auto",
         mode="drop",
@@ -288,6 +309,7 @@ class KMeansLabelFilter(BaseLabelFilter):
         self.selection = selection
         self.n_keep = n_keep
         self.features = features
+        self.cv = cv
         self.algorithm = algorithm
         self.n_init = n_init
         self.mode = mode
@@ -305,7 +327,8 @@ class KMeansLabelFilter(BaseLabelFilter):
                 "Lower n_clusters or remove these rows."
             )
 
-        Z = self._embed(X, y)
+        selection = self._resolve_selection()
+        Z = self._embed(X, y, classes, counts, skip_auto=self.n_clusters == 1)
         global_center = np.asarray(Z.mean(axis=0), dtype=np.float64).ravel()
         rng = check_random_state(self.random_state)
         keep = np.zeros(y.shape[0], dtype=bool)
@@ -318,17 +341,9 @@ class KMeansLabelFilter(BaseLabelFilter):
             kmeans = self._make_kmeans(rows.size, rng.randint(np.iinfo(np.int32).max))
             labels = kmeans.fit_predict(Z_label)
             centers = kmeans.cluster_centers_
-            if callable(self.selection):
-                kept = _check_selected(
-                    self.selection(Z_label, labels, centers, global_center),
-                    self.n_clusters,
-                    label,
-                )
-            else:
-                order = _rank_clusters(
-                    self.selection, Z_label, labels, centers, global_center
-                )
-                kept = np.sort(order[: self.n_keep])
+            kept = self._choose_clusters(
+                selection, k, label, rows, Z_label, labels, centers, global_center
+            )
             cluster_labels[rows] = labels
             keep[rows] = np.isin(labels, kept)
             quality[rows] = _cluster_quality(Z_label, centers, kept)
@@ -341,8 +356,67 @@ class KMeansLabelFilter(BaseLabelFilter):
         self.global_center_ = global_center
         return LabelDecision(keep=keep, label_quality=quality)
 
-    def _embed(self, X, y):
+    def _resolve_selection(self):
+        """The rule that ``selection`` stands for with the other parameters."""
+        if self.n_clusters == 1:
+            # One cluster per label keeps every label: nothing to embed.
+            return lambda *args: 0
+        if self.selection == "auto":
+            return "agreement" if self._is_auto_features() else "farthest"
+        if self.selection == "agreement" and not self._is_auto_features():
+            raise ValueError(
+                'selection="agreement" reads the out-of-fold class probabilities '
+                'that features="auto" computes; it cannot be used with '
+                f'features={self.features!r}. Use features="auto" or another '
+                "selection."
+            )
+        return self.selection
+
+    def _choose_clusters(
+        self, selection, k, label, rows, Z_label, labels, centers, global_center
+    ):
+        """The kept clusters of label ``label`` (the ``k``-th class)."""
+        if callable(selection):
+            return _check_selected(
+                selection(Z_label, labels, centers, global_center),
+                self.n_clusters,
+                label,
+            )
+        if selection == "agreement":
+            return _agreeing_clusters(self.y_proba_[rows], k, labels, self.n_clusters)
+        order = _rank_clusters(selection, Z_label, labels, centers, global_center)
+        return np.sort(order[: self.n_keep])
+
+    def _is_auto_features(self):
+        return isinstance(self.features, str) and self.features == "auto"
+
+    def _embed(self, X, y, classes, counts, skip_auto=False):
         """Fit and apply ``features``; return a float array or CSR matrix."""
+        self.y_proba_, self.estimator_, self.features_ = None, None, None
+        if self._is_auto_features() and skip_auto:
+            return X.tocsr() if sp.issparse(X) else X
+        if self._is_auto_features():
+            self.features_ = None
+            rng = check_random_state(self.random_state)
+            estimator = neighbors_estimator(
+                X, int(counts.min()), rng.randint(np.iinfo(np.int32).max)
+            )
+            cv = self.cv
+            if isinstance(cv, Integral) and counts.min() < cv:
+                # Small labels: fewer folds rather than an error (2 at least).
+                cv = max(2, int(counts.min()))
+            self.y_proba_, self.estimator_ = class_probabilities(
+                estimator,
+                X,
+                y,
+                classes,
+                cv=cv,
+                rng=rng,
+                n_jobs=None,
+                owner=type(self).__name__,
+            )
+            # Square roots: Euclidean distances become Hellinger distances.
+            return np.sqrt(self.y_proba_)
         if self.features is None:
             # Already validated by fit_resample: only rows must be indexable.
             self.features_ = None

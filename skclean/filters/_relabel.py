@@ -6,12 +6,33 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._probabilities import check_y_proba, class_probabilities
 from ..base import BaseLabelSampler, LabelDecision
 
 __all__ = ["ClusterRelabeler"]
+
+
+def _overruled_clusters(counts, proba, clusters, label_of_cluster):
+    """Clusters whose matched label overrules their most frequent label.
+
+    A cluster qualifies when the one-to-one matching gives it another label
+    than the most frequent one among its rows, and its rows give the matched
+    label at least half the mean probability they give the most frequent one
+    (so that a split class, whose second cluster is matched to a leftover
+    label it has nothing to do with, is left alone).
+    """
+    overruled = []
+    for c, matched in enumerate(label_of_cluster):
+        rows = clusters == c
+        majority = int(np.argmax(counts[c]))
+        if not rows.any() or matched == majority:
+            continue
+        mean = proba[rows].mean(axis=0)
+        if mean[matched] >= 0.5 * mean[majority]:
+            overruled.append(c)
+    return np.array(overruled, dtype=np.intp)
 
 
 class ClusterRelabeler(BaseLabelSampler):
@@ -140,16 +161,25 @@ class ClusterRelabeler(BaseLabelSampler):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict_proba"]), None],
         "cv": ["cv_object"],
+        "relabel": [StrOptions({"overruled", "all"})],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
 
     def __init__(
-        self, *, estimator=None, cv=5, n_init=10, n_jobs=None, random_state=None
+        self,
+        *,
+        estimator=None,
+        cv=5,
+        relabel="overruled",
+        n_init=10,
+        n_jobs=None,
+        random_state=None,
     ):
         self.estimator = estimator
         self.cv = cv
+        self.relabel = relabel
         self.n_init = n_init
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -213,11 +243,18 @@ class ClusterRelabeler(BaseLabelSampler):
         counts = np.zeros((n_classes, n_classes))
         np.add.at(counts, (clusters, y_index), 1)
         _, label_of_cluster = linear_sum_assignment(counts, maximize=True)
-        new_index = label_of_cluster[clusters]
+        if self.relabel == "all":
+            relabeled = np.arange(n_classes)
+        else:
+            relabeled = _overruled_clusters(counts, proba, clusters, label_of_cluster)
+        new_index = np.where(
+            np.isin(clusters, relabeled), label_of_cluster[clusters], y_index
+        )
 
         self.y_proba_ = proba
         self.cluster_labels_ = clusters
         self.cluster_classes_ = classes[label_of_cluster]
+        self.relabeled_clusters_ = relabeled
         self.sample_indices_ = np.arange(n_samples)
         decision = LabelDecision(
             keep=np.ones(n_samples, dtype=bool),

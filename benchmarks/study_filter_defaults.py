@@ -1,0 +1,490 @@
+"""Development study: which filter defaults make filter + classifier >= classifier.
+
+Every choice here is scored on noisy data only: the noisy training set is split
+into a development-training part (filters and classifiers are fit on it) and a
+development-validation part whose labels are just as noisy, and the criterion
+is the downstream classifier's accuracy on those noisy validation labels. No
+test set is loaded. The precision of the kept labels (against the clean
+training labels) and the fraction kept are reported as diagnostics only.
+
+Candidates are prototyped without changing the filters: an out-of-fold
+probability embedding is a transformer passed as ``features`` and the cluster
+rules are ``selection`` callables of :class:`~skclean.filters.KMeansLabelFilter`;
+the confidence rules and the relabelling rules are computed from the same
+out-of-fold probabilities.
+
+Run: ``OMP_NUM_THREADS=1 nice -n 10 python benchmarks/study_filter_defaults.py``
+(``--quick``: digits only).
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from bench_default_filters import MNIST_SETTINGS as SETTINGS
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skclean.datasets import load_noisy_dataset
+from skclean.filters import ConfidenceRankFilter, KMeansLabelFilter
+
+RESULTS = Path(__file__).resolve().parent / "results"
+NAME = "study_filter_defaults"
+
+DIGITS_SETTINGS = [
+    ("none", "symmetric", 0.0),
+    ("symmetric 0.4", "symmetric", 0.4),
+    ("asymmetric 0.6", "asymmetric", 0.6),
+]
+
+
+# --------------------------------------------------------------------------
+# Probability models (fast, out-of-fold)
+# --------------------------------------------------------------------------
+def knn_model(n_features, n_neighbors):
+    return make_pipeline(
+        PCA(n_components=min(50, n_features), random_state=0),
+        KNeighborsClassifier(n_neighbors=n_neighbors),
+    )
+
+
+def lr_model(n_features):
+    return make_pipeline(
+        StandardScaler(),
+        PCA(n_components=min(50, n_features), random_state=0),
+        LogisticRegression(max_iter=1000),
+    )
+
+
+def oof_proba(model, X, y, seed):
+    cv = StratifiedKFold(5, shuffle=True, random_state=seed)
+    return cross_val_predict(clone(model), X, y, cv=cv, method="predict_proba")
+
+
+class FixedEmbedding(BaseEstimator, TransformerMixin):
+    """Return a precomputed embedding of the training rows (prototype only)."""
+
+    def __init__(self, Z=None):
+        self.Z = Z
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        assert X.shape[0] == self.Z.shape[0]
+        return self.Z
+
+
+class AgreementSelection:
+    """Keep the clusters whose rows mostly have their label as most probable class.
+
+    Called once per label, in sorted label order (as KMeansLabelFilter does).
+    ``Z_label`` holds square roots of class probabilities, so its argmax is the
+    model's most probable class. If no cluster agrees, keep the one with the
+    highest mean probability of the label.
+    """
+
+    def __init__(self, n_classes, min_agree=0.5):
+        self.n_classes = n_classes
+        self.min_agree = min_agree
+        self.calls = 0
+
+    def __call__(self, Z_label, labels, centers, global_center):
+        label = self.calls % self.n_classes
+        self.calls += 1
+        agree = Z_label.argmax(axis=1) == label
+        rates = np.array(
+            [
+                agree[labels == j].mean() if np.any(labels == j) else 0.0
+                for j in range(centers.shape[0])
+            ]
+        )
+        kept = np.flatnonzero(rates >= self.min_agree)
+        if kept.size == 0:
+            kept = np.array([int(np.argmax(centers[:, label]))])
+        return kept
+
+
+# --------------------------------------------------------------------------
+# Confidence and relabelling rules on out-of-fold probabilities
+# --------------------------------------------------------------------------
+def confident_learning_keep(P, y):
+    """Reject a row when another class k reaches its own per-class threshold
+    (mean self-confidence of the rows labelled k) and beats the given label."""
+    n, K = P.shape
+    t = np.array([P[y == k, k].mean() for k in range(K)])
+    above = P >= t[None, :]
+    above[np.arange(n), y] = False
+    own = P[np.arange(n), y]
+    beaten = above & (P > own[:, None])
+    return ~beaten.any(axis=1)
+
+
+def relabel(P, y, seed, rule):
+    """Cluster the probability vectors into K clusters, match them one-to-one to
+    labels (most labels kept), then relabel by ``rule``:
+
+    - "all": every row gets its cluster's matched label (current default);
+    - "mismatch": only clusters whose matched label is not their majority label
+      are relabelled, and only if that label's mean probability there is at
+      least half the majority label's;
+    """
+    K = P.shape[1]
+    clusters = KMeans(K, n_init=10, random_state=seed).fit_predict(P)
+    counts = np.zeros((K, K))
+    np.add.at(counts, (clusters, y), 1)
+    _, match = linear_sum_assignment(counts, maximize=True)
+    if rule == "all":
+        return match[clusters]
+    out = y.copy()
+    for c in range(K):
+        rows = clusters == c
+        if not rows.any():
+            continue
+        majority = int(np.argmax(counts[c]))
+        m = int(match[c])
+        if m == majority:
+            continue
+        if P[rows, m].mean() >= 0.5 * P[rows, majority].mean():
+            out[rows] = m
+    return out
+
+
+# --------------------------------------------------------------------------
+# Downstream classifiers
+# --------------------------------------------------------------------------
+def make_classifier(name, seed, epochs):
+    if name == "LR":
+        return LogisticRegression(max_iter=300)
+    import torch
+    from skorch.callbacks import LRScheduler
+    from torch.optim.lr_scheduler import CosineAnnealingLR
+
+    from skclean.nets import MLP, CNNClassifier
+
+    torch.set_num_threads(1)
+    return CNNClassifier(
+        module=MLP,
+        max_epochs=epochs,
+        batch_size=128,
+        lr=1e-3,
+        callbacks=[("lr", LRScheduler(CosineAnnealingLR, T_max=epochs))],
+        device="cpu",
+        random_state=seed,
+    )
+
+
+def confidence_candidates(X, y, seed):
+    """Second round: row rules for ConfidenceRankFilter in drop mode that keep
+    more of the hard, correctly labelled rows than plain agreement."""
+    nf, n = X.shape[1], y.shape[0]
+    P_lr = oof_proba(lr_model(nf), X, y, seed)
+    P_knn = oof_proba(knn_model(nf, 50), X, y, seed)
+    out = {"no filter": (None, np.ones(n, bool))}
+    for tag, P in (("P_lr", P_lr), ("P_knn50", P_knn)):
+        own = P[np.arange(n), y]
+        agree = own >= P.max(axis=1)
+        out[f"agree ({tag})"] = (None, agree)
+        out[f"CL rule ({tag})"] = (None, confident_learning_keep(P, y))
+        out[f"P(label) >= 0.1 ({tag})"] = (None, own >= 0.1)
+        out[f"agree or P(label) >= max/2 ({tag})"] = (
+            None,
+            agree | (own >= 0.5 * P.max(axis=1)),
+        )
+    return out, {}
+
+
+def candidates(X, y, seed, n_classes):
+    """Return {name: (y_out_or_None, keep_mask)} for every candidate."""
+    nf = X.shape[1]
+    t0 = time.perf_counter()
+    P_lr = oof_proba(lr_model(nf), X, y, seed)
+    t_lr = time.perf_counter() - t0
+    P_knn = {}
+    t_knn = {}
+    for k in (15, 50):
+        t0 = time.perf_counter()
+        P_knn[k] = oof_proba(knn_model(nf, k), X, y, seed)
+        t_knn[k] = time.perf_counter() - t0
+    out, times = {}, {"oof LR": t_lr, "oof kNN15": t_knn[15], "oof kNN50": t_knn[50]}
+    n = y.shape[0]
+    out["no filter"] = (None, np.ones(n, bool))
+
+    def km(Z, selection):
+        filt = KMeansLabelFilter(
+            features=None if Z is None else FixedEmbedding(Z),
+            selection=selection,
+            random_state=seed,
+        )
+        filt.fit(X, y)
+        return filt.kept_mask_
+
+    out["KMeans paper (pixels, farthest)"] = (None, km(None, "farthest"))
+    out["KMeans sqrt P_knn50, farthest"] = (None, km(np.sqrt(P_knn[50]), "farthest"))
+    for k in (15, 50):
+        out[f"KMeans sqrt P_knn{k}, agreement"] = (
+            None,
+            km(np.sqrt(P_knn[k]), AgreementSelection(n_classes)),
+        )
+    out["KMeans sqrt P_lr, agreement"] = (
+        None,
+        km(np.sqrt(P_lr), AgreementSelection(n_classes)),
+    )
+
+    def crf(P, **kw):
+        return ConfidenceRankFilter(**kw).fit(X, y, y_proba=P).kept_mask_
+
+    out["Confidence paper (0.9, top 10%)"] = (None, crf(P_lr))
+    out["Confidence agree (P_lr, min 10%)"] = (
+        None,
+        crf(P_lr, threshold=0.0, min_fraction=0.1),
+    )
+    out["Confidence agree (P_knn50, min 10%)"] = (
+        None,
+        crf(P_knn[50], threshold=0.0, min_fraction=0.1),
+    )
+    out["Confidence CL rule (P_lr)"] = (None, confident_learning_keep(P_lr, y))
+    out["Relabel all (P_lr)"] = (relabel(P_lr, y, seed, "all"), np.ones(n, bool))
+    out["Relabel mismatch (P_lr)"] = (
+        relabel(P_lr, y, seed, "mismatch"),
+        np.ones(n, bool),
+    )
+    return out, times
+
+
+def run_setting(
+    dataset, label, kind, rate, seed, classifiers, epochs, n_train, make=None
+):
+    data = load_noisy_dataset(
+        dataset,
+        kind=kind,
+        rate=rate,
+        pairs="ding2018" if kind == "asymmetric" else None,
+        n_train=n_train,
+        random_state=seed,
+    )
+    X = np.asarray(data.X_train, dtype=np.float32).reshape(len(data.X_train), -1)
+    y_noisy, y_clean = data.y_train, data.y_train_clean
+    # Development split of the NOISY training data; the test set is not used.
+    idx_tr, idx_va = train_test_split(
+        np.arange(len(y_noisy)), test_size=0.2, stratify=y_noisy, random_state=seed
+    )
+    X_tr, y_tr, yc_tr = X[idx_tr], y_noisy[idx_tr], y_clean[idx_tr]
+    X_va, y_va = X[idx_va], y_noisy[idx_va]
+    n_classes = np.unique(y_noisy).size
+    t0 = time.perf_counter()
+    if make is None:
+        cands, times = candidates(X_tr, y_tr, seed, n_classes)
+    else:
+        cands, times = make(X_tr, y_tr, seed)
+    rows = []
+    for name, (y_out, keep) in cands.items():
+        y_fit = y_tr if y_out is None else y_out
+        row = {
+            "dataset": dataset,
+            "setting": label,
+            "seed": seed,
+            "candidate": name,
+            "kept": float(keep.mean()),
+            "precision": float(np.mean(y_fit[keep] == yc_tr[keep])),
+        }
+        for clf_name in classifiers:
+            clf = make_classifier(clf_name, seed, epochs)
+            clf.fit(X_tr[keep], y_fit[keep])
+            row[f"noisy_val_{clf_name}"] = float(np.mean(clf.predict(X_va) == y_va))
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    print(f"# {dataset} {label} seed {seed}: {time.perf_counter() - t0:.0f} s", times)
+    return rows, times
+
+
+def machine():
+    versions = {}
+    for pkg in ("skclean", "numpy", "scikit-learn", "torch", "skorch"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    git = lambda *a: subprocess.run(  # noqa: E731
+        ["git", *a], capture_output=True, text=True, cwd=Path(__file__).parent
+    ).stdout.strip()
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "versions": versions,
+        "git_commit": git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "--", "skclean")),
+        "command": " ".join(["python"] + sys.argv),
+        "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def summarise(rows, classifiers):
+    """Markdown: per setting, candidate metrics and the gap to no filter."""
+    lines = []
+    keys = sorted({(r["dataset"], r["setting"]) for r in rows}, key=lambda k: k)
+    for ds, setting in keys:
+        sub = [r for r in rows if r["dataset"] == ds and r["setting"] == setting]
+        names = list(dict.fromkeys(r["candidate"] for r in sub))
+        lines.append(f"\n### {ds}, {setting}\n")
+        head = "| candidate | kept | precision | " + " | ".join(
+            f"noisy-val {c} (vs none)" for c in classifiers
+        )
+        lines.append(head + " |")
+        lines.append("| --- | ---: | ---: |" + " ---: |" * len(classifiers))
+        base = {
+            c: np.mean(
+                [r[f"noisy_val_{c}"] for r in sub if r["candidate"] == "no filter"]
+            )
+            for c in classifiers
+        }
+        for name in names:
+            rs = [r for r in sub if r["candidate"] == name]
+            cells = [
+                f"{np.mean([r['kept'] for r in rs]):.3f}",
+                f"{np.mean([r['precision'] for r in rs]):.3f}",
+            ]
+            for c in classifiers:
+                v = np.mean([r[f"noisy_val_{c}"] for r in rs])
+                cells.append(f"{100 * v:.2f} ({100 * (v - base[c]):+.2f})")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def confidence_round(args):
+    start = time.time()
+    rows = []
+    for seed in args.seeds:
+        for label, kind, rate in SETTINGS[:4]:
+            r, _ = run_setting(
+                "mnist",
+                label,
+                kind,
+                rate,
+                seed,
+                ["MLP"],
+                args.epochs,
+                args.n_train,
+                make=confidence_candidates,
+            )
+            rows += r
+    name = f"{NAME}_confidence"
+    payload = {
+        "machine": machine(),
+        "seeds": args.seeds,
+        "mlp_epochs": args.epochs,
+        "n_train": args.n_train,
+        "wall_seconds": time.time() - start,
+        "rows": rows,
+    }
+    md = [
+        "# ConfidenceRankFilter drop-mode rules: development study, round 2\n",
+        "Generated by `benchmarks/study_filter_defaults.py --confidence-round`.\n",
+        f"- Command: `{payload['machine']['command']}`",
+        f"- Commit: {payload['machine']['git_commit']}",
+        f"- Seeds: {args.seeds}; MLP epochs: {args.epochs}; MNIST rows: {args.n_train}",
+        f"- Wall time: {payload['wall_seconds']:.0f} s",
+        "",
+        "Same protocol as `study_filter_defaults.md` (noisy 80/20 split, noisy "
+        "validation accuracy of the MLP).",
+        summarise(rows, ["MLP"]),
+    ]
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text("\n".join(md))
+    print("\n".join(md))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="digits only")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--epochs", type=int, default=10, help="MLP epochs")
+    parser.add_argument("--n-train", type=int, default=10_000)
+    parser.add_argument(
+        "--confidence-round",
+        action="store_true",
+        help="second round: ConfidenceRankFilter drop-mode rules only, MNIST, MLP",
+    )
+    args = parser.parse_args()
+    if args.confidence_round:
+        return confidence_round(args)
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # pragma: no cover
+        pass
+    start = time.time()
+    rows, times = [], []
+    for seed in args.seeds:
+        for label, kind, rate in DIGITS_SETTINGS:
+            r, t = run_setting(
+                "digits", label, kind, rate, seed, ["LR", "MLP"], args.epochs, None
+            )
+            rows += r
+            times.append({"dataset": "digits", "setting": label, "seed": seed, **t})
+        if args.quick:
+            continue
+        for label, kind, rate in SETTINGS:
+            r, t = run_setting(
+                "mnist",
+                label,
+                kind,
+                rate,
+                seed,
+                ["LR", "MLP"],
+                args.epochs,
+                args.n_train,
+            )
+            rows += r
+            times.append({"dataset": "mnist", "setting": label, "seed": seed, **t})
+    payload = {
+        "machine": machine(),
+        "seeds": args.seeds,
+        "mlp_epochs": args.epochs,
+        "n_train": args.n_train,
+        "protocol": "80/20 split of the noisy training set; criterion: accuracy on "
+        "the noisy validation labels; no test data loaded",
+        "wall_seconds": time.time() - start,
+        "rows": rows,
+        "oof_seconds": times,
+    }
+    md = [
+        "# Filter defaults: development study\n",
+        "Generated by `benchmarks/study_filter_defaults.py`; do not edit by hand.\n",
+        f"- Command: `{payload['machine']['command']}`",
+        f"- Commit: {payload['machine']['git_commit']}"
+        f"{' (skclean/ modified)' if payload['machine']['dirty'] else ''}",
+        f"- Seeds: {args.seeds}; MLP epochs: {args.epochs}; MNIST rows: {args.n_train}",
+        f"- Wall time: {payload['wall_seconds']:.0f} s",
+        "",
+        "Protocol: filters and classifiers are fit on 80% of the NOISY training "
+        "set; the criterion is accuracy on the other 20%, whose labels are as "
+        "noisy. Test data are not loaded. Precision (kept labels that are "
+        "correct, on the development-training part) and kept fraction are "
+        "diagnostics. In brackets: difference to no filter, in points.",
+        summarise(rows, ["LR", "MLP"]),
+    ]
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{NAME}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (RESULTS / f"{NAME}.md").write_text("\n".join(md))
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
