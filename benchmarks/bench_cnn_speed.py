@@ -248,7 +248,7 @@ def parse_args(argv=None):
     parser.add_argument("--name", default=None, help="results file name")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.n_train, args.epochs, args.repeats = 512, 1, 1
+        args.n_train, args.epochs, args.repeats = 256, 1, 1
     return args
 
 

@@ -179,8 +179,13 @@ def trusted_rows(y_clean, fraction, seed):
     return clean
 
 
-def fit_method(data, kind, params, proba):
+def fit_method(data, kind, params, proba, threads=None):
     """Fit one row's filter; return its keep-mask and the probabilities it made."""
+    with threadpool_limits(threads):
+        return _fit_method(data, kind, params, proba)
+
+
+def _fit_method(data, kind, params, proba):
     params = dict(params)
     save, key = params.pop("save", None), params.pop("proba", None)
     X, y = data["X"], data["y"]
@@ -257,7 +262,7 @@ def score_row(data, spec, kept, stats):
     return row
 
 
-def bench_setting(setting, n_train):
+def bench_setting(setting, n_train, threads=None):
     """Every row of one noise setting, each filter fitted in its own process."""
     setup = functools.partial(load_setting, setting, n_train)
     data = setup()
@@ -277,7 +282,7 @@ def bench_setting(setting, n_train):
         _, _, kind, params, _ = spec
         needed = {k: proba[k] for k in [params.get("proba")] if k}
         (kept, saved), stats = _common.run_fresh(
-            fit_method, kind, params, needed, setup=setup
+            fit_method, kind, params, needed, threads, setup=setup
         )
         if saved is not None:
             proba[params["save"]] = saved
@@ -484,7 +489,7 @@ def main(argv=None):
         out=args.out,
     )
     with threadpool_limits(args.threads):
-        blocks = [bench_setting(s, SIZES[mode]) for s in settings]
+        blocks = [bench_setting(s, SIZES[mode], args.threads) for s in settings]
         speed = bench_kmeans_speed(SIZES[mode], 1 if args.smoke else args.repeats)
     results = {"settings": blocks, "kmeans_speed": speed}
     results["targets"] = evaluate_targets(blocks, speed)

@@ -83,7 +83,7 @@ def cuda_tests(smoke, budget):
 def speed_ratios(smoke, device, out, budget):
     """``bench_cnn_speed.py`` on the device, in its own process; its JSON."""
     script = str(_common.HERE / "bench_cnn_speed.py")
-    size = ["--smoke"] if smoke else ["--n-train", "60000"]
+    size = ["--smoke"] if smoke else ["--n-train", "60000", "--repeats", "2"]
     name = f"speed_cnn_{device}" + ("_smoke" if smoke else "")
     command = [
         sys.executable,
