@@ -17,7 +17,12 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 from skorch.utils import is_dataset, to_tensor
@@ -488,8 +493,8 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
     def infer(self, x, **fit_params):
         """Logits for a batch ``x``, under ``mixed_precision`` and ``channels_last``."""
         x = to_tensor(x, device=self.device)
-        if isinstance(x, Mapping):
-            return super().infer(x, **fit_params)
+        if isinstance(x, Mapping):  # a batch with its rows' weights (or indices)
+            x = x["X"]
         return self._forward(x, **fit_params)
 
     # -- fit / predict ------------------------------------------------------
@@ -525,7 +530,7 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
                 "fewer rows, or use device='cpu'."
             ) from exc
 
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Train a new network on ``X, y``.
 
         Parameters
@@ -536,6 +541,11 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
 
         y : array-like of shape (n_samples,)
             Class labels of any type.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row in the loss: each batch's loss is
+            ``sum(w_i * c_i * l_i) / sum(w_i * c_i)``, with ``l_i`` the row's
+            loss and ``c_i`` its class weight (``class_weight``, else 1).
 
         **fit_params : dict
             Passed to skorch (``forward`` and ``train_split``).
@@ -550,11 +560,47 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
         if self.mixed_precision:
             check_bfloat16_supported(self.device)
         with self._seeded(), self._clear_out_of_memory():
-            dataset = DeviceDataset(X_valid, y_encoded, device=self.device)
+            dataset = self._device_dataset(X_valid, y_encoded, sample_weight)
             super().fit(dataset, y_encoded, **fit_params)
         return self
 
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
+    def _device_dataset(self, X_valid, y_encoded, sample_weight):
+        """The training data on the device, with validated weights if any."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X_valid, dtype=np.float32, ensure_non_negative=True
+            )
+        return DeviceDataset(
+            X_valid, y_encoded, device=self.device, sample_weight=sample_weight
+        )
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """The criterion's loss, weighted by the batch's ``sample_weight`` if any."""
+        weight = X.get("sample_weight") if isinstance(X, Mapping) else None
+        if weight is None:
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        return self._weighted_loss(y_pred, to_tensor(y_true, self.device), weight)
+
+    def _weighted_loss(self, logits, y, weight):
+        """``sum(w c l) / sum(w c)`` over rows: per-row loss ``l``, class weight ``c``."""
+        if not hasattr(self.criterion_, "reduction"):
+            raise ValueError(
+                "sample_weight needs a criterion whose per-row losses can be read "
+                "(a torch loss with a `reduction` attribute), got "
+                f"{type(self.criterion_).__name__}."
+            )
+        reduction, self.criterion_.reduction = self.criterion_.reduction, "none"
+        try:
+            per_row = self.criterion_(logits, y)
+        finally:
+            self.criterion_.reduction = reduction
+        norm = weight
+        class_weight = getattr(self.criterion_, "weight", None)
+        if class_weight is not None:
+            norm = weight * class_weight[y]
+        return (weight * per_row).sum() / norm.sum().clamp_min(1e-12)
+
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
         """Continue training the network for ``max_epochs`` more epochs.
 
         Parameters
@@ -568,6 +614,9 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
         classes : array-like, default=None
             Unused; for scikit-learn's API.
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in the loss, as in :meth:`fit`.
+
         **fit_params : dict
             Passed to skorch.
 
@@ -579,7 +628,7 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
         if is_dataset(X):  # called by fit with prepared data
             return super().partial_fit(X, y, classes, **fit_params)
         if not self.initialized_ or not hasattr(self, "classes_inferred_"):
-            return self.fit(X, y, **fit_params)
+            return self.fit(X, y, sample_weight=sample_weight, **fit_params)
         classes_before = self.classes_inferred_
         X_valid = self._validate_X(X, reset=False)
         y_encoded = self._encode_y(y)
@@ -587,7 +636,7 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
             self.classes_inferred_ = classes_before
             raise ValueError("partial_fit got classes that differ from the first fit.")
         with self._seeded(), self._clear_out_of_memory():
-            dataset = DeviceDataset(X_valid, y_encoded, device=self.device)
+            dataset = self._device_dataset(X_valid, y_encoded, sample_weight)
             super().partial_fit(dataset, y_encoded, **fit_params)
         return self
 

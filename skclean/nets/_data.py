@@ -27,7 +27,7 @@ def _as_tensor(array, device):
 
 
 class DeviceDataset(Dataset):
-    """Tensors ``X`` (and optionally ``y``) kept whole, on one device.
+    """Tensors ``X`` (and optionally ``y`` and sample weights) kept whole, on one device.
 
     Parameters
     ----------
@@ -39,17 +39,31 @@ class DeviceDataset(Dataset):
 
     device : str or torch.device
         Where the tensors live.
+
+    sample_weight : torch.Tensor, ndarray or None
+        Weight of each row in the supervised loss. With weights, a batch's
+        inputs are ``{"X": X_batch, "sample_weight": weights}``.
     """
 
-    def __init__(self, X, y=None, device="cpu"):
+    def __init__(self, X, y=None, device="cpu", sample_weight=None):
         self.X = _as_tensor(X, device)
         self.y = None if y is None else _as_tensor(y, device)
+        self.sample_weight = (
+            None if sample_weight is None else _as_tensor(sample_weight, device)
+        )
 
     def __len__(self):
         return self.X.shape[0]
 
+    def inputs(self, rows):
+        """The model inputs of ``rows``: ``X[rows]``, with their weights if any."""
+        if self.sample_weight is None:
+            return self.X[rows]
+        return {"X": self.X[rows], "sample_weight": self.sample_weight[rows]}
+
     def __getitem__(self, index):
-        return self.X[index], (torch.empty(0) if self.y is None else self.y[index])
+        y = torch.empty(0) if self.y is None else self.y[index]
+        return self.inputs(index), y
 
 
 def as_device_dataset(dataset):
@@ -80,6 +94,12 @@ def batch_bounds(n_samples, batch_size, training):
         starts.pop()
     stops = starts[1:] + [n_samples]
     return list(zip(starts, stops))
+
+
+def _to(inputs, device):
+    if isinstance(inputs, dict):
+        return {key: _to(value, device) for key, value in inputs.items()}
+    return inputs.to(device, non_blocking=True)
 
 
 class DeviceBatches:
@@ -134,18 +154,14 @@ class DeviceBatches:
         return (perm if self.indices is None else self.indices[perm]), n_samples
 
     def __iter__(self):
-        X, y = self.dataset.X, self.dataset.y
+        y = self.dataset.y
         order, n_samples = self._order()
         for start, stop in batch_bounds(n_samples, self.batch_size, self.training):
-            if order is None:
-                Xb = X[start:stop]
-                yb = None if y is None else y[start:stop]
-            else:
-                rows = order[start:stop]
-                Xb = X[rows]
-                yb = None if y is None else y[rows]
+            rows = slice(start, stop) if order is None else order[start:stop]
+            Xb = self.dataset.inputs(rows)
+            yb = None if y is None else y[rows]
             if self.device is not None:
-                Xb = Xb.to(self.device, non_blocking=True)
+                Xb = _to(Xb, self.device)
                 yb = None if yb is None else yb.to(self.device, non_blocking=True)
             yield Xb, yb
 
@@ -239,4 +255,7 @@ class SemiSupervisedBatches:
             if unl is not None:
                 parts.append(unl[b * n_unl : (b + 1) * n_unl])
             rows = torch.cat(parts)
-            yield {"X": X[rows], "rows": rows}, y[rows]
+            inputs = {"X": X[rows], "rows": rows}
+            if self.dataset.sample_weight is not None:
+                inputs["sample_weight"] = self.dataset.sample_weight[rows]
+            yield inputs, y[rows]

@@ -373,8 +373,12 @@ mixed_precision, channels_last, **kwargs
             X = X + self.noise_std * torch.randn_like(X)
         return X
 
-    def _supervised_loss(self, logits, y):
+    def _supervised_loss(self, logits, y, sample_weight=None):
         labeled = y != UNLABELED
+        if sample_weight is not None:
+            return self._weighted_loss(
+                logits[labeled], y[labeled], sample_weight[labeled]
+            )
         if not torch.any(labeled):
             return (
                 logits.sum() * 0.0
@@ -398,7 +402,8 @@ mixed_precision, channels_last, **kwargs
             consistency = (
                 F.mse_loss(probs, target) if target is not None else probs.sum() * 0.0
             )
-        loss = self._supervised_loss(logits, y) + self.consistency_weight_ * consistency
+        supervised = self._supervised_loss(logits, y, inputs.get("sample_weight"))
+        loss = supervised + self.consistency_weight_ * consistency
         loss.backward()
         return {"loss": loss, "y_pred": logits}
 
@@ -406,12 +411,13 @@ mixed_precision, channels_last, **kwargs
         """Loss on the labelled rows of a validation batch only."""
         self._set_training(False)
         X, y = batch
+        weight = X.get("sample_weight") if isinstance(X, dict) else None
         with torch.no_grad():
             logits = self.infer(X, **fit_params)
-            loss = self._supervised_loss(logits, y)
+            loss = self._supervised_loss(logits, y, weight)
         return {"loss": loss, "y_pred": logits}
 
-    def fit(self, X, y, filter_estimator=None, **fit_params):
+    def fit(self, X, y, sample_weight=None, filter_estimator=None, **fit_params):
         """Train on ``X, y`` where ``y == -1`` marks unlabelled rows.
 
         Parameters
@@ -423,6 +429,11 @@ mixed_precision, channels_last, **kwargs
         y : array-like of shape (n_samples,)
             Labels, -1 for unlabelled rows (object dtype with -1 for string
             labels). At least two classes among the labelled rows.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row in the supervised loss, as in
+            :meth:`CNNClassifier.fit`; the consistency term is not weighted,
+            and the weights of unlabelled rows are not used.
 
         filter_estimator : CNNClassifier, default=None
             With ``pretrained="filter"``: the network to start from, the fitted
@@ -441,7 +452,7 @@ mixed_precision, channels_last, **kwargs
         """
         self._filter_estimator = filter_estimator  # read by initialize_module
         try:
-            super().fit(X, y, **fit_params)
+            super().fit(X, y, sample_weight=sample_weight, **fit_params)
         finally:
             self._filter_estimator = None  # held for this fit only
         return self
