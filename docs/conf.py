@@ -52,15 +52,6 @@ default_role = "literal"
 # Unresolved cross-references to other projects stay plain text (offline build).
 nitpicky = False
 
-# Pages that another part of the docs is still writing. The toctrees list them
-# already; while one is missing, a build with -W would stop on the reference.
-_PENDING = [
-    page
-    for page in ("user_guide/pipelines.rst", "user_guide/scaling.rst")
-    if not (HERE / page).exists()
-]
-suppress_warnings = ["toc.not_readable", "ref.doc"] if _PENDING else []
-
 # -- autodoc / autosummary / numpydoc ----------------------------------------
 autosummary_generate = True
 autosummary_imported_members = False
