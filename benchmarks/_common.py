@@ -13,6 +13,7 @@ import json
 import math
 import multiprocessing
 import os
+import pickle
 import platform
 import resource
 import shlex
@@ -246,9 +247,11 @@ def _child(conn, setup, step, args):
             "peak_rss_mib": round(peak / 2**20, 1),
             "peak_above_start_mib": round(max(peak - start_rss, 0) / 2**20, 1),
         }
-        conn.send(("ok", result, stats))
+        # Plain pickle: torch's pickler would share tensors through file
+        # descriptors, which die with this process.
+        conn.send_bytes(pickle.dumps(("ok", result, stats)))
     except BaseException:  # report anything, the parent raises it
-        conn.send(("error", traceback.format_exc(), None))
+        conn.send_bytes(pickle.dumps(("error", traceback.format_exc(), None)))
     finally:
         conn.close()
 
@@ -305,7 +308,7 @@ def run_fresh(step, *args, setup=None, timeout=None):
     try:
         if not receiver.poll(timeout):
             raise TimeoutError(f"{step.__name__} did not finish in {timeout:.0f} s")
-        status, result, stats = receiver.recv()
+        status, result, stats = pickle.loads(receiver.recv_bytes())
     except EOFError:
         status, result = "error", f"the process died (exit code {process.exitcode})"
     finally:

@@ -122,7 +122,12 @@ def main(argv=None):
     run = _common.Run(
         "memory_smoke" if args.smoke else "memory",
         "Peak memory on MNIST (CPU)",
-        {"n_rows": n_rows, "epochs": args.epochs, "predict_rows": predict_rows},
+        {
+            "mode": "smoke" if args.smoke else "full",
+            "n_rows": n_rows,
+            "epochs": args.epochs,
+            "predict_rows": predict_rows,
+        },
         out=args.out,
     )
     rows, predict = measure(n_rows, args.epochs, predict_rows)

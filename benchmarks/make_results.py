@@ -78,8 +78,8 @@ def describe(name, data):
     return (
         f"`results/{name}.json` ({name}.md has the tables): `{data['command']}`, "
         f"mode {mode}, seeds {seeds}, {device}, {data['date_utc'][:10]}, "
-        f"{_common.provenance_note(data['provenance'])}; tree **{tree_state(data)}**; "
-        f"total {data.get('total_seconds', 0) / 60:.1f} min."
+        f"{_common.provenance_note(data['provenance'])}; total "
+        f"{data.get('total_seconds', 0) / 60:.1f} min."
     )
 
 

@@ -176,7 +176,7 @@ def test_make_results_marks_dirty_runs_and_old_files(tmp_path):
     assert "**not met**" in lines["t missed"]
     assert "not measured" in lines["t absent"]
     assert make_results.NOT_UNDER_PROTOCOL in text
-    assert "tree **dirty**" in text
+    assert "**dirty** tree" in text
     assert "Not run yet: not measured." in text  # e.g. the GPU check
 
 
