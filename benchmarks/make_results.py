@@ -69,7 +69,10 @@ def tree_state(data):
 def describe(name, data):
     """One line: which file, which run, from which tree."""
     if not under_protocol(data):
-        return f"`results/{name}.json`: {NOT_UNDER_PROTOCOL} (no provenance recorded)."
+        return (
+            f"`results/{name}.json`: {NOT_UNDER_PROTOCOL} (no provenance recorded; "
+            f"its tables, made before the protocol, are in `results/{name}.md`)."
+        )
     settings = data.get("settings", {})
     mode = settings.get("mode", "?")
     seeds = settings.get("seeds", settings.get("seed", "?"))
