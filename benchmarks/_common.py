@@ -246,6 +246,7 @@ def _child(conn, setup, step, args):
             "seconds": round(seconds, 3),
             "peak_rss_mib": round(peak / 2**20, 1),
             "peak_above_start_mib": round(max(peak - start_rss, 0) / 2**20, 1),
+            "load_average": load_average(),
         }
         # Plain pickle: torch's pickler would share tensors through file
         # descriptors, which die with this process.
@@ -298,7 +299,8 @@ def run_fresh(step, *args, setup=None, timeout=None):
         peak resident set during the step: Linux's ``VmHWM`` after resetting
         it, elsewhere ``getrusage``'s ``ru_maxrss`` in a spawned process) and
         ``peak_above_start_mib`` (that peak minus the resident set just before
-        the step, after ``setup``).
+        the step, after ``setup``) and ``load_average`` (the machine's, as
+        the step ends).
     """
     context = _fresh_context()
     receiver, sender = context.Pipe(duplex=False)
@@ -340,6 +342,7 @@ COLUMN_NAMES = {
     "peak_above_start_mib": "peak above start (MiB)",
     "kept_fraction": "kept",
     "noisy_valid_accuracy": "noisy-valid acc.",
+    "load_average": "load average (1, 5, 15 min)",
 }
 
 
