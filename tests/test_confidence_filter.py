@@ -38,17 +38,63 @@ def _precision(filt, y_noisy, y_clean):
     return np.mean(y_noisy[kept] == y_clean[kept])
 
 
-def test_default_estimator_high_precision_on_asymmetric_noise(digits):
+def test_paper_rule_high_precision_on_asymmetric_noise(digits):
     X, y = digits
     y_noisy = _noisy(y, "asymmetric", 0.4)
-    filt = ConfidenceRankFilter(cv=3, random_state=0).fit(X, y_noisy)
+    filt = ConfidenceRankFilter(threshold=0.9, cv=3, random_state=0).fit(X, y_noisy)
     assert np.mean(y_noisy == y) < 0.9
     assert _precision(filt, y_noisy, y) > 0.97
     assert filt.kept_mask_.mean() > 0.4
+    # The default estimator: PCA, then k nearest neighbours.
     steps = [name for name, _ in filt.estimator_.steps]
-    assert steps == ["standardscaler", "pca", "logisticregression"]
+    assert steps == ["pca", "kneighborsclassifier"]
     assert filt.y_proba_.shape == (len(y), 10)
     np.testing.assert_allclose(filt.y_proba_.sum(axis=1), 1)
+
+
+def test_default_keeps_clean_labels_and_drops_wrong_ones(digits):
+    X, y = digits
+    clean = ConfidenceRankFilter(cv=3, random_state=0).fit(X, y)
+    assert clean.kept_mask_.mean() > 0.97
+    y_noisy = _noisy(y, "symmetric", 0.4)
+    noisy = ConfidenceRankFilter(cv=3, random_state=0).fit(X, y_noisy)
+    assert np.mean(y_noisy == y) < 0.65
+    assert _precision(noisy, y_noisy, y) > 0.9
+    assert 0.45 < noisy.kept_mask_.mean() < 0.75
+    # The paper's rule keeps far fewer rows on the same probabilities.
+    paper = ConfidenceRankFilter(threshold=0.9).fit(X, y_noisy, y_proba=noisy.y_proba_)
+    assert paper.kept_mask_.mean() < noisy.kept_mask_.mean() - 0.2
+
+
+def test_auto_threshold_depends_on_mode(digits):
+    X, y = digits
+    y_noisy = _noisy(y, "symmetric", 0.3)
+    proba = ConfidenceRankFilter(cv=3, random_state=0).fit(X, y_noisy).y_proba_
+    unlabel = ConfidenceRankFilter(mode="unlabel").fit(X, y_noisy, y_proba=proba)
+    paper = ConfidenceRankFilter(mode="unlabel", threshold=0.9, min_fraction=0.1)
+    paper.fit(X, y_noisy, y_proba=proba)
+    np.testing.assert_array_equal(unlabel.kept_mask_, paper.kept_mask_)
+    drop = ConfidenceRankFilter().fit(X, y_noisy, y_proba=proba)
+    assert not np.array_equal(drop.kept_mask_, unlabel.kept_mask_)
+
+
+def test_drop_rule_on_handmade_probabilities():
+    X = np.zeros((6, 1))
+    y = np.array([0, 0, 0, 1, 1, 1])
+    # Per-class thresholds: mean P(0) over rows labelled 0 = 0.6, mean P(1)
+    # over rows labelled 1 = 0.8.
+    p0 = np.array([0.9, 0.7, 0.2, 0.0, 0.1, 0.5])
+    y_proba = np.column_stack([p0, 1 - p0])
+    filt = ConfidenceRankFilter(min_fraction=0).fit(X, y, y_proba=y_proba)
+    # Row 2 (label 0): P(1) = 0.8 reaches class 1's threshold and beats 0.2.
+    # Row 5 (label 1): P(0) = 0.5 is below class 0's threshold: kept although
+    # the model does not prefer label 1.
+    np.testing.assert_array_equal(filt.kept_mask_, [1, 1, 0, 1, 1, 1])
+    # Row 1 (label 0, P(0) = 0.7) is kept by the default but not by the paper's 0.9.
+    paper = ConfidenceRankFilter(threshold=0.9, min_fraction=0)
+    np.testing.assert_array_equal(
+        paper.fit(X, y, y_proba=y_proba).kept_mask_, [1, 0, 0, 1, 1, 0]
+    )
 
 
 def test_precomputed_y_proba_gives_the_same_result(digits):
@@ -84,9 +130,7 @@ def test_rules_on_handmade_probabilities():
     )
     # Label issues: the rows the model disagrees with, kept or not.
     np.testing.assert_allclose(filt.report_["label_issue_fraction"], [0.4, 0.2])
-    np.testing.assert_array_equal(
-        filt.label_issues_mask_, y_proba.argmax(axis=1) != y
-    )
+    np.testing.assert_array_equal(filt.label_issues_mask_, y_proba.argmax(axis=1) != y)
     np.testing.assert_array_equal(filt.suggested_labels_, y_proba.argmax(axis=1))
     np.testing.assert_allclose(filt.label_quality_, y_proba[np.arange(len(y)), y])
 
@@ -95,7 +139,8 @@ def test_ties_at_the_cut_are_kept_together():
     X = np.zeros((6, 1))
     y = np.array([0, 0, 0, 0, 1, 1])
     y_proba = np.array([[0.6, 0.4]] * 4 + [[0.1, 0.9]] * 2)
-    filt = ConfidenceRankFilter(min_fraction=0.25).fit(X, y, y_proba=y_proba)
+    filt = ConfidenceRankFilter(threshold=0.9, min_fraction=0.25)
+    filt.fit(X, y, y_proba=y_proba)
     assert filt.kept_mask_.tolist() == [True] * 6  # one needed, four tied
     # A row whose label ties for the highest probability agrees.
     filt = ConfidenceRankFilter(threshold=0.5, min_fraction=0)
@@ -131,7 +176,8 @@ def test_clean_set_variant_improves_precision(digits):
     y_noisy = _noisy(y, "asymmetric", 0.6)
     clean = np.random.RandomState(0).rand(len(y)) < 0.2
     y_given = np.where(clean, y, y_noisy)
-    plain = ConfidenceRankFilter(cv=3, random_state=0).fit(X, y_given)
+    plain = ConfidenceRankFilter(threshold=0.9, cv=3, random_state=0)
+    plain.fit(X, y_given)
     with_clean = ConfidenceRankFilter(random_state=0)
     with_clean.fit(X, y_given, clean_mask=clean)
     assert with_clean.kept_mask_[clean].all()  # clean rows are always kept
@@ -201,6 +247,7 @@ def test_class_with_fewer_rows_than_folds():
     [
         ({"estimator": LinearSVC()}, "estimator"),
         ({"threshold": 1.5}, "threshold"),
+        ({"threshold": "high"}, "threshold"),
         ({"min_fraction": -0.1}, "min_fraction"),
         ({"cv": 1}, "cv"),
     ],

@@ -21,26 +21,94 @@ def _precision(filt, y_noisy, y_clean):
 
 def test_farthest_cluster_beats_the_noise(noisy_digits):
     X, y_noisy, y_clean = noisy_digits
-    filt = KMeansLabelFilter(random_state=0).fit(X, y_noisy)
+    filt = KMeansLabelFilter(features=None, selection="farthest", random_state=0)
+    filt.fit(X, y_noisy)
     baseline = np.mean(y_noisy == y_clean)
     assert baseline < 0.52
     assert _precision(filt, y_noisy, y_clean) > baseline + 0.25
     assert 0.35 < filt.kept_mask_.mean() < 0.65
     # "largest" is the weaker rule under heavy symmetric noise.
-    largest = KMeansLabelFilter(selection="largest", random_state=0).fit(X, y_noisy)
+    largest = KMeansLabelFilter(features=None, selection="largest", random_state=0)
+    largest.fit(X, y_noisy)
     assert _precision(largest, y_noisy, y_clean) < _precision(filt, y_noisy, y_clean)
 
 
-def test_auto_is_farthest(noisy_digits):
+def test_defaults_keep_clean_labels_whole(noisy_digits):
+    X, _, y_clean = noisy_digits
+    filt = KMeansLabelFilter(random_state=0).fit(X, y_clean)
+    assert filt.kept_mask_.mean() > 0.97
+    # DeepCleanNet's rule rejects about half of every label whatever the noise.
+    paper = KMeansLabelFilter(features=None, selection="farthest", random_state=0)
+    assert paper.fit(X, y_clean).kept_mask_.mean() < 0.7
+
+
+def test_defaults_beat_raw_pixels_under_noise(noisy_digits):
+    X, y_noisy, y_clean = noisy_digits
+    filt = KMeansLabelFilter(random_state=0).fit(X, y_noisy)
+    paper = KMeansLabelFilter(features=None, selection="farthest", random_state=0)
+    paper.fit(X, y_noisy)
+    assert _precision(filt, y_noisy, y_clean) > _precision(paper, y_noisy, y_clean)
+    assert 0.4 < filt.kept_mask_.mean() < 0.7
+    # The embedding: square roots of out-of-fold k-NN class probabilities.
+    assert filt.y_proba_.shape == (len(y_noisy), 10) and filt.features_ is None
+    assert filt.cluster_centers_[0].shape == (2, 10)
+    steps = [name for name, _ in filt.estimator_.steps]
+    assert steps == ["pca", "kneighborsclassifier"]
+
+
+def test_agreement_keeps_the_clusters_whose_rows_the_model_agrees_with(noisy_digits):
     X, y, _ = noisy_digits
-    auto = KMeansLabelFilter(random_state=1).fit(X, y)
-    farthest = KMeansLabelFilter(selection="farthest", random_state=1).fit(X, y)
+    filt = KMeansLabelFilter(selection="agreement", random_state=0).fit(X, y)
+    auto = KMeansLabelFilter(random_state=0).fit(X, y)
+    np.testing.assert_array_equal(filt.kept_mask_, auto.kept_mask_)
+    argmax = filt.y_proba_.argmax(axis=1)
+    for k, kept in filt.kept_clusters_.items():
+        rows = y == k
+        for cluster in range(2):
+            in_cluster = rows & (filt.cluster_labels_ == cluster)
+            agree = np.mean(argmax[in_cluster] == k) >= 0.5
+            assert (cluster in kept) == agree or len(kept) == 1
+
+
+def test_agreement_never_empties_a_label():
+    proba = np.array([[0.4, 0.6]] * 6 + [[0.1, 0.9]] * 6)
+    y = np.array([0] * 6 + [1] * 6)
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    proba[3:6, 0] = [0.45, 0.45, 0.45]
+    # No cluster of label 0 agrees: the one that gives label 0 most probability.
+    kept = _kmeans._agreeing_clusters(proba[y == 0], 0, labels, 2)
+    np.testing.assert_array_equal(kept, [1])
+    kept = _kmeans._agreeing_clusters(proba[y == 1], 1, labels, 2)
+    np.testing.assert_array_equal(kept, [0, 1])
+
+
+def test_auto_is_farthest_without_the_auto_features(noisy_digits):
+    X, y, _ = noisy_digits
+    auto = KMeansLabelFilter(features=None, random_state=1).fit(X, y)
+    farthest = KMeansLabelFilter(features=None, selection="farthest", random_state=1)
+    farthest.fit(X, y)
     np.testing.assert_array_equal(auto.kept_mask_, farthest.kept_mask_)
+
+
+def test_agreement_needs_the_auto_features():
+    X, y = np.random.RandomState(0).rand(20, 2), [0, 1] * 10
+    with pytest.raises(ValueError, match='selection="agreement"'):
+        KMeansLabelFilter(features=None, selection="agreement").fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore:Number of distinct clusters")
+def test_small_labels_use_fewer_folds():
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(0, 1, (3, 2)), rng.normal(5, 1, (3, 2))])
+    y = np.repeat([0, 1], 3)
+    filt = KMeansLabelFilter(random_state=0).fit(X, y)
+    assert filt.kept_mask_.all()
 
 
 def test_fitted_attributes(noisy_digits):
     X, y, _ = noisy_digits
-    filt = KMeansLabelFilter(n_clusters=3, n_keep=2, random_state=0).fit(X, y)
+    filt = KMeansLabelFilter(n_clusters=3, n_keep=2, features=None, random_state=0)
+    filt.fit(X, y)
     assert set(filt.cluster_centers_) == set(range(10))
     assert filt.cluster_centers_[4].shape == (3, 64)
     assert all(len(kept) == 2 for kept in filt.kept_clusters_.values())
@@ -67,7 +135,7 @@ def test_fitted_attributes(noisy_digits):
 
 def test_farthest_picks_the_centroid_farthest_from_the_global_mean(noisy_digits):
     X, y, _ = noisy_digits
-    filt = KMeansLabelFilter(random_state=0).fit(X, y)
+    filt = KMeansLabelFilter(features=None, random_state=0).fit(X, y)
     for label, centers in filt.cluster_centers_.items():
         distances = np.linalg.norm(centers - filt.global_center_, axis=1)
         assert filt.kept_clusters_[label].tolist() == [int(np.argmax(distances))]
@@ -81,7 +149,8 @@ def test_largest_and_compact_rules():
     X = np.vstack([tight, wide, tight + [0, 50], wide + [0, 50]])
     y = np.repeat([0, 1], 40)
     for selection in ("largest", "compact"):
-        filt = KMeansLabelFilter(selection=selection, random_state=0).fit(X, y)
+        filt = KMeansLabelFilter(selection=selection, features=None, random_state=0)
+        filt.fit(X, y)
         np.testing.assert_array_equal(filt.kept_mask_, np.tile(np.arange(40) < 30, 2))
 
 
@@ -93,14 +162,16 @@ def test_callable_selection(noisy_digits):
         seen["args"] = (X_label.shape, labels.shape, centers.shape, global_center.shape)
         return int(np.argmin(np.bincount(labels)))
 
-    filt = KMeansLabelFilter(selection=smallest, random_state=0).fit(X, y)
+    filt = KMeansLabelFilter(selection=smallest, features=None, random_state=0)
+    filt.fit(X, y)
     n_rows = np.sum(y == 9)
     assert seen["args"] == ((n_rows, 64), (n_rows,), (2, 64), (64,))
     for label, kept in filt.kept_clusters_.items():
         sizes = np.bincount(filt.cluster_labels_[y == label])
         assert kept.tolist() == [int(np.argmin(sizes))]
 
-    keep_all = KMeansLabelFilter(selection=lambda *a: [0, 1], random_state=0).fit(X, y)
+    keep_all = KMeansLabelFilter(selection=lambda *a: [0, 1], random_state=0)
+    keep_all.fit(X, y)
     assert keep_all.kept_mask_.all()
 
 
@@ -116,12 +187,12 @@ def test_callable_selection(noisy_digits):
 def test_callable_selection_bad_return(noisy_digits, result, error, match):
     X, y, _ = noisy_digits
     with pytest.raises(error, match=match):
-        KMeansLabelFilter(selection=lambda *a: result).fit(X, y)
+        KMeansLabelFilter(selection=lambda *a: result, features=None).fit(X, y)
 
 
 def test_n_keep_at_least_n_clusters_keeps_everything(noisy_digits):
     X, y, _ = noisy_digits
-    assert KMeansLabelFilter(n_keep=2).fit(X, y).kept_mask_.all()
+    assert KMeansLabelFilter(n_keep=2, features=None).fit(X, y).kept_mask_.all()
     assert KMeansLabelFilter(n_clusters=1).fit(X, y).kept_mask_.all()
 
 
@@ -185,19 +256,21 @@ def test_bad_parameters(params, match):
 
 def test_minibatch_algorithm(noisy_digits, monkeypatch):
     X, y_noisy, y_clean = noisy_digits
-    filt = KMeansLabelFilter(algorithm="minibatch", random_state=0).fit(X, y_noisy)
+    filt = KMeansLabelFilter(algorithm="minibatch", features=None, random_state=0)
+    filt.fit(X, y_noisy)
     assert _precision(filt, y_noisy, y_clean) > 0.7
     # "auto" switches to MiniBatchKMeans for large labels.
     monkeypatch.setattr(_kmeans, "_MINIBATCH_MIN_ROWS", 100)
-    auto = KMeansLabelFilter(random_state=0).fit(X, y_noisy)
+    auto = KMeansLabelFilter(features=None, random_state=0).fit(X, y_noisy)
     np.testing.assert_array_equal(auto.kept_mask_, filt.kept_mask_)
 
 
 def test_sparse_input_and_compact_on_sparse(noisy_digits):
     X, y, _ = noisy_digits
     for selection in ("farthest", "compact"):
-        dense = KMeansLabelFilter(selection=selection, random_state=0).fit(X, y)
-        sparse = KMeansLabelFilter(selection=selection, random_state=0)
+        dense = KMeansLabelFilter(selection=selection, features=None, random_state=0)
+        dense.fit(X, y)
+        sparse = KMeansLabelFilter(selection=selection, features=None, random_state=0)
         X_out, _ = sparse.fit_resample(sp.csc_matrix(X), y)
         assert sp.issparse(X_out)
         np.testing.assert_array_equal(sparse.kept_mask_, dense.kept_mask_)

@@ -3,10 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import make_blobs
+from sklearn.datasets import load_digits, make_blobs
 from sklearn.linear_model import LogisticRegression
 
 from skclean.filters import ClusterRelabeler
+from skclean.filters._relabel import _overruled_clusters
 from skclean.pipeline import make_pipeline
 
 
@@ -98,3 +99,47 @@ def test_bad_input_raises_clearly(y, y_proba, match):
     X = np.random.RandomState(0).rand(20, 2)
     with pytest.raises(ValueError, match=match):
         ClusterRelabeler(cv=2, random_state=0).fit_resample(X, y, y_proba=y_proba)
+
+
+def test_default_leaves_clean_labels_alone():
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:600] / 16, y[:600]
+    default = ClusterRelabeler(cv=3, random_state=0).fit(X, y)
+    assert not default.label_issues_mask_.any()
+    assert default.relabeled_clusters_.size == 0
+    # relabel="all" gives every row its cluster's label, right or wrong.
+    every = ClusterRelabeler(relabel="all", random_state=0)
+    every.fit(X, y, y_proba=default.y_proba_)
+    assert every.label_issues_mask_.mean() > 0.01
+    np.testing.assert_array_equal(every.relabeled_clusters_, np.arange(10))
+
+
+def test_only_the_overruled_cluster_is_relabeled(heavy_pair_noise):
+    X, y, y_noisy = heavy_pair_noise
+    relabeler = ClusterRelabeler(random_state=0).fit(X, y_noisy)
+    # One cluster, the 0s, whose most frequent label (1) the matching overrules.
+    (cluster,) = relabeler.relabeled_clusters_
+    assert relabeler.cluster_classes_[cluster] == 0
+    changed = relabeler.label_issues_mask_
+    assert np.all(relabeler.cluster_labels_[changed] == cluster)
+
+
+def test_a_matched_label_the_cluster_does_not_support_is_not_applied():
+    # Cluster 0 holds label 0, clusters 1 and 2 both hold label 1 (a split
+    # class), so the matching gives cluster 2 the leftover label 2, which its
+    # rows give no probability.
+    counts = np.array([[10, 0, 0], [0, 10, 0], [0, 8, 0]])
+    proba = np.array([[0.9, 0.1, 0.0]] * 10 + [[0.0, 1.0, 0.0]] * 18)
+    clusters = np.repeat([0, 1, 2], [10, 10, 8])
+    overruled = _overruled_clusters(counts, proba, clusters, np.array([0, 1, 2]))
+    assert overruled.size == 0
+    proba[20:, 2] = 0.6
+    proba[20:, 1] = 0.4
+    overruled = _overruled_clusters(counts, proba, clusters, np.array([0, 1, 2]))
+    np.testing.assert_array_equal(overruled, [2])
+
+
+def test_bad_relabel_parameter():
+    X, y = np.random.RandomState(0).rand(20, 2), np.arange(20) % 2
+    with pytest.raises(ValueError, match="relabel"):
+        ClusterRelabeler(relabel="some").fit(X, y)
