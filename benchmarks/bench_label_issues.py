@@ -424,10 +424,12 @@ def targets(payload):
         )
         for n, rs in runs.items()
     }
-    worse = [n for n, (a, b) in f1.items() if a < b]
+    worse = [f"{n} by {b - a:.1e}" for n, (a, b) in f1.items() if a < b]
+    largest = max(abs(a - b) for a, b in f1.values())
     out.append(
         "F1 of the default mask >= cleanlab's in every setting: "
         + ("**met**" if not worse else f"**not met** (lower in {', '.join(worse)})")
+        + f"; the largest difference either way is {largest:.1e}"
     )
     auroc = {
         n: (
@@ -436,7 +438,7 @@ def targets(payload):
         )
         for n, rs in runs.items()
     }
-    worse = [n for n, (a, b) in auroc.items() if a < b - 1e-12]
+    worse = [f"{n} by {b - a:.1e}" for n, (a, b) in auroc.items() if a < b - 1e-12]
     out.append(
         "AUROC of the default score (self_confidence) >= cleanlab's default in "
         "every setting: "
