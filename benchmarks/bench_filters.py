@@ -133,6 +133,7 @@ def method_specs():
             "same P_knn; time excludes computing it",
         ),
     ]
+    specs.append(_kmeans("defaults", "the package's default features and selection"))
     for space, features in (("raw pixels", None), ("PCA(50)", PCA(50, random_state=0))):
         for selection in ("farthest", "largest"):
             specs.append(
