@@ -1,6 +1,5 @@
 """Base classes of skclean's samplers: label filters, relabellers and label noise."""
 
-import sys
 import warnings
 from abc import abstractmethod
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from sklearn.utils.validation import (
 
 from ._labels import UNLABELED, flatten_samples, unlabel
 from .exceptions import ClassRemovedWarning
+from .utils._stack import user_stacklevel
 
 __all__ = [
     "BaseLabelSampler",
@@ -88,18 +88,6 @@ class FilterReport(dict):
                 "mean_label_quality": quality.tolist(),
             }
         )
-
-
-def _stacklevel_outside(*packages):
-    """The ``stacklevel`` of a warning, counted from its caller, that points at
-    the first frame outside ``packages`` (the user's call)."""
-    frame, level = sys._getframe(1), 1
-    while (
-        frame is not None
-        and frame.f_globals.get("__name__", "").partition(".")[0] in packages
-    ):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def _format_cell(value):
@@ -302,7 +290,7 @@ class BaseLabelSampler(SamplerMixin, OneToOneFeatureMixin, BaseEstimator):
                 "a classifier trained on its output cannot predict them. See "
                 "report_, and loosen the filter (e.g. min_fraction > 0).",
                 ClassRemovedWarning,
-                stacklevel=_stacklevel_outside("skclean", "sklearn", "imblearn"),
+                stacklevel=user_stacklevel(),
             )
 
     @abstractmethod

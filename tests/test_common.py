@@ -110,3 +110,20 @@ def test_expected_failures_name_checks_that_exist(estimator):
     listed = set(_expected_failed_checks(estimator))
     unknown = listed - _check_names(estimator)
     assert not unknown, f"not a check of {type(estimator).__name__}: {unknown}"
+
+
+# The nets at their default parameters (DeepCleanNet's 50 epochs, batch 256,
+# module="auto": an MLP for the checks' tabular data), seeded for repeatability.
+DEFAULT_NETS = [
+    Estimator(random_state=0)
+    for name, Estimator in all_estimators()
+    if name in ("CNNClassifier", "PiModelClassifier")
+]
+
+
+@pytest.mark.slow
+@parametrize_with_checks(
+    DEFAULT_NETS, expected_failed_checks=_expected_failed_checks, xfail_strict=True
+)
+def test_nets_at_default_parameters(estimator, check):
+    check(estimator)

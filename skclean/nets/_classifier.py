@@ -3,6 +3,7 @@
 import contextlib
 import inspect
 import math
+import warnings
 from collections.abc import Mapping
 from numbers import Integral, Real
 
@@ -24,16 +25,18 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
+from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring
 from skorch.utils import is_dataset, to_tensor
 from torch import nn
 from torch.utils.data import DataLoader
 
 from .._labels import flatten_samples, labeled_mask
 from .._private_api import SkorchPrivateOverridesMixin
+from ..utils._stack import user_stacklevel
 from ._data import DeviceBatches, DeviceDataset, as_device_dataset
 from ._device import check_bfloat16_supported, check_device_available, resolve_device
-from ._modules import DeepCleanCNN
+from ._modules import MLP, DeepCleanCNN
+from .callbacks import PrintLog
 
 __all__ = ["CNNClassifier"]
 
@@ -46,6 +49,33 @@ def _encoded_accuracy(net, X, y):
     return (
         float(np.mean(y_pred[labeled] == y[labeled])) if labeled.any() else float("nan")
     )
+
+
+def _check_input_layout(X, owner):
+    """Refuse 1-D X with a short message (scikit-learn's quotes every value)."""
+    ndim = getattr(X, "ndim", None)
+    if ndim is None and isinstance(X, list | tuple):
+        ndim = np.ndim(X)
+    if ndim == 1:
+        raise ValueError(
+            f"{owner} expects X of shape (n_samples, n_features) or image batches "
+            f"(n_samples, channels, height, width); got a 1-D array of "
+            f"{np.shape(X)[0]} values. Use X.reshape(-1, 1) for a single feature or "
+            "X.reshape(1, -1) for a single sample."
+        )
+
+
+def _warn_if_unscaled_pixels(X):
+    """Warn when float X holds what look like 0-255 pixel values."""
+    if X.size and X.min() >= 0 and X.max() > 1.5 and X.max() <= 255:
+        if np.array_equal(X[:1000], np.round(X[:1000])):
+            warnings.warn(
+                f"X holds whole numbers from {X.min():g} to {X.max():g}, like 8-bit "
+                "pixels. The networks train best on inputs scaled to [0, 1]: "
+                "divide X by 255 (or by its maximum).",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
 
 
 def _infer_input_shape(X, input_shape):
@@ -88,8 +118,14 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
 
     Parameters
     ----------
-    module : torch.nn.Module class or instance, default=DeepCleanCNN
-        The network. When it is a class, its arguments ``n_classes``,
+    module : torch.nn.Module class or instance, or "auto", default="auto"
+        The network. ``"auto"`` is DeepCleanNet's CNN
+        (:class:`~skclean.nets.DeepCleanCNN`) when the samples are images of
+        at least 8x8 pixels (image-shaped ``X``, ``input_shape=(c, h, w)``, or
+        flat ``X`` whose number of features is a square of at least 64, read
+        as one channel), and :class:`~skclean.nets.MLP` otherwise (tabular
+        data; ``input_shape=(n_features,)`` forces it). When it is a class,
+        its arguments ``n_classes``,
         ``in_channels``, ``input_size`` and ``n_features`` are filled in from
         the data at fit time unless given as ``module__<name>``. Use
         :class:`~skclean.nets.MLP` for the two-stage paper's network. The module
@@ -243,7 +279,7 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
 
     def __init__(
         self,
-        module=DeepCleanCNN,
+        module="auto",
         *,
         criterion=nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
@@ -322,6 +358,7 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
 
     # -- data ---------------------------------------------------------------
     def _validate_X(self, X, *, reset):
+        _check_input_layout(X, type(self).__name__)
         X_valid = validate_data(
             self,
             flatten_samples(X),
@@ -329,6 +366,17 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
             dtype=[np.float32, np.float64],
             ensure_min_samples=1,
         )
+        if reset:
+            _warn_if_unscaled_pixels(X_valid)
+        elif getattr(X, "ndim", 2) <= 2 and len(self.input_shape_) == 3:
+            if not isinstance(self.input_shape, tuple | list):
+                warnings.warn(
+                    f"{type(self).__name__} was fitted on images of shape "
+                    f"{self.input_shape_} and now gets flat rows: each row is read "
+                    "as one such image, pixels in row-major order.",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
         # Only numpy arrays may come image-shaped; everything else is 2-D.
         ndim = X.ndim if isinstance(X, np.ndarray) else 2
         if reset:
@@ -445,10 +493,17 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
             kwargs.update(in_channels=shape[0], input_size=tuple(shape[1:]))
         return kwargs
 
+    def _resolved_module(self):
+        """``module``, with "auto" resolved from the shape of the samples."""
+        if not (isinstance(self.module, str) and self.module == "auto"):
+            return self.module
+        shape = getattr(self, "input_shape_", ())
+        return DeepCleanCNN if len(shape) == 3 and min(shape[1:]) >= 8 else MLP
+
     def initialize_module(self):
         """Instantiate the module, filling data-dependent arguments from the data."""
         kwargs = self.get_params_for("module")
-        module = self.module
+        module = self._resolved_module()
         if not isinstance(module, nn.Module) and hasattr(self, "input_shape_"):
             accepted = inspect.signature(module).parameters
             data_kwargs = self._data_module_kwargs()

@@ -1,5 +1,6 @@
 """PiModelClassifier: Pi-model and temporal ensembling on the labels a filter kept."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,9 +14,9 @@ from torch.optim.lr_scheduler import LambdaLR
 from torch.utils.data import DataLoader
 
 from .._labels import UNLABELED, labeled_mask
+from ..utils._stack import user_stacklevel
 from ._classifier import CNNClassifier
 from ._data import SemiSupervisedBatches, as_device_dataset
-from ._modules import DeepCleanCNN
 from .callbacks import ConsistencyRampUp, LearningRateRampDown, TemporalEnsemble
 
 __all__ = ["PiModelClassifier"]
@@ -70,8 +71,9 @@ class PiModelClassifier(CNNClassifier):
 
     Parameters
     ----------
-    module : torch.nn.Module class or instance, default=DeepCleanCNN
-        The network, as in :class:`~skclean.nets.CNNClassifier`. Use
+    module : torch.nn.Module class or instance, or "auto", default="auto"
+        The network, as in :class:`~skclean.nets.CNNClassifier` ("auto":
+        DeepCleanNet's CNN for images of at least 8x8 pixels, else an MLP). Use
         :class:`~skclean.nets.MLP` for the two-stage paper's MNIST network.
 
     ensemble : {"pi", "temporal"}, default="pi"
@@ -223,7 +225,7 @@ mixed_precision, channels_last, **kwargs
 
     def __init__(
         self,
-        module=DeepCleanCNN,
+        module="auto",
         *,
         ensemble="pi",
         unsupervised_weight=None,
@@ -254,13 +256,14 @@ mixed_precision, channels_last, **kwargs
         # CNNClassifier's callbacks, with the schedules right after the timer so
         # that they set this epoch's weight and learning rate before training.
         callbacks = super()._default_callbacks
+        # Read before validation (get_params lists them): no truth test of arrays.
         schedules = [("consistency_rampup", ConsistencyRampUp(self.rampup_epochs))]
-        if self.rampdown_epochs:
+        if isinstance(self.rampdown_epochs, Integral) and self.rampdown_epochs > 0:
             ramp_down = LearningRateRampDown(self.max_epochs, self.rampdown_epochs)
             schedules.append(
                 ("lr_rampdown", LRScheduler(policy=LambdaLR, lr_lambda=ramp_down))
             )
-        if self.ensemble == "temporal":
+        if isinstance(self.ensemble, str) and self.ensemble == "temporal":
             schedules.append(
                 ("temporal_ensemble", TemporalEnsemble(self.ensemble_momentum))
             )
@@ -286,6 +289,16 @@ mixed_precision, channels_last, **kwargs
     def _prepare_fit(self, X, y):
         X_valid, y_encoded = super()._prepare_fit(X, y)
         self.n_labeled_ = int(np.sum(y_encoded != UNLABELED))
+        if self.n_labeled_ == y_encoded.shape[0]:
+            warnings.warn(
+                "Every row of y is labelled (none is -1): the consistency term "
+                "has no unlabelled rows to learn from, and "
+                f"{type(self).__name__} trains like a CNNClassifier with input "
+                "noise. Pass the rejected labels as -1, e.g. from a filter with "
+                'mode="unlabel".',
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
         w_max = self.unsupervised_weight
         if w_max is None:
             w_max = _DEFAULT_UNSUPERVISED_WEIGHT[self.ensemble]

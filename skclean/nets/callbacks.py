@@ -1,16 +1,22 @@
 """Training schedules and state of semi-supervised nets, as skorch callbacks."""
 
 import math
+import re
+import sys
 
 import torch
 from skorch.callbacks import Callback
+from skorch.callbacks import PrintLog as SkorchPrintLog
 
 __all__ = [
     "ConsistencyRampUp",
     "LearningRateRampDown",
+    "PrintLog",
     "TemporalEnsemble",
     "gaussian_rampup",
 ]
+
+_ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def gaussian_rampup(epoch, rampup_epochs):
@@ -148,3 +154,18 @@ class TemporalEnsemble(Callback):
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         self.ensemble_, self.epoch_ = None, None
+
+
+class PrintLog(SkorchPrintLog):
+    """skorch's epoch table, in colour only when it goes to a terminal.
+
+    Logs, CI output and notebooks' plain-text output get no ANSI colour codes.
+    Parameters as :class:`skorch.callbacks.PrintLog`.
+    """
+
+    def table(self, row):
+        """The epoch table's text, without colour codes off a terminal."""
+        text = super().table(row)
+        if self.sink is print and sys.stdout.isatty():
+            return text
+        return _ANSI_CODE.sub("", text)
