@@ -429,7 +429,7 @@ class NoiseMatrixDisplay:
             fig, axes = plt.subplots(
                 1,
                 len(matrices),
-                figsize=(4.5 * len(matrices), 4.2),
+                figsize=(4.8 * len(matrices), 4.6),
                 squeeze=False,
                 constrained_layout=True,
             )
