@@ -66,10 +66,11 @@ print(f"{np.sum(~labelled)} rows unlabelled")
 # epoch and records it in ``history_``.
 # :func:`~skclean.metrics.labeled_accuracy_score` leaves out rows labelled -1,
 # so the same callback also works on a validation split taken *after* a filter
-# in ``mode="unlabel"``. skorch's own ``train_split`` does the same job with
-# ``valid_acc``; for :class:`~skclean.nets.PiModelClassifier` use
-# ``ValidSplit(5, stratified=False)`` so that the split does not stratify on
-# the -1 rows.
+# in ``mode="unlabel"``. skorch's ``train_split`` does the same job inside
+# ``fit`` and records ``valid_acc``; for
+# :class:`~skclean.nets.PiModelClassifier`,
+# :class:`~skclean.nets.LabeledValidSplit` holds out labelled rows only and
+# keeps every unlabelled row in training.
 class NoisyValidationAccuracy(Callback):
     """Record the accuracy on held-out noisy labels after every epoch."""
 
