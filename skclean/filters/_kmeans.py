@@ -107,8 +107,23 @@ class KMeansLabelFilter(BaseLabelFilter):
 
     Stage 1 of DeepCleanNet [1]_: the rows are split by their (noisy) label, the
     rows of each label are clustered with K-means, and only the rows of the
-    chosen cluster(s) keep their label. The paper picked the cluster by eye;
-    this filter picks it with a rule (``selection``).
+    chosen cluster(s) keep their label. The paper clustered raw pixels and
+    picked the cluster by eye; this filter picks it with a rule
+    (``selection``) and, by default, clusters in a space where wrong labels
+    separate from right ones:
+
+    - ``features="auto"`` (default): the square roots of out-of-fold class
+      probabilities of a fast classifier (PCA to 50 components, then k
+      nearest neighbours), computed with ``cv`` folds, so that no row is
+      scored by a model that saw its label;
+    - ``selection="auto"`` (default) then keeps, within each label, every
+      cluster in which most rows have that label as their most probable
+      class. A label without a cluster of wrong labels (no or little noise)
+      is kept whole.
+
+    ``KMeansLabelFilter(features=None, selection="farthest")`` is the paper's
+    configuration (raw pixels, two clusters, the one farthest from the mean
+    kept); see Notes.
 
     Parameters
     ----------
@@ -117,11 +132,18 @@ class KMeansLabelFilter(BaseLabelFilter):
         needs at least this many rows. ``1`` keeps every label (a no-filter
         baseline, e.g. in a grid search).
 
-    selection : {"auto", "farthest", "largest", "compact"} or callable, \
-            default="auto"
+    selection : {"auto", "agreement", "farthest", "largest", "compact"} or \
+            callable, default="auto"
         How to choose the cluster(s) to keep within each label:
 
-        - ``"farthest"`` (and ``"auto"``): the cluster whose centroid lies
+        - ``"auto"``: ``"agreement"`` with ``features="auto"``, ``"farthest"``
+          with any other ``features``.
+        - ``"agreement"`` (needs ``features="auto"``): every cluster in which
+          at least half the rows have the label as their most probable class
+          (out of fold); if there is none, the cluster whose rows give the
+          label the highest mean probability, so that no label is emptied.
+          ``n_keep`` is not used.
+        - ``"farthest"``: the cluster whose centroid lies
           farthest from the mean of all rows of ``X``. Under symmetric noise the
           wrongly labelled rows of a label are a mix of every other class, so
           their centroid sits near the global mean; the correctly labelled rows
@@ -140,12 +162,26 @@ class KMeansLabelFilter(BaseLabelFilter):
         Number of clusters kept per label, the best ones by ``selection``.
         ``n_keep >= n_clusters`` keeps every label.
 
-    features : transformer or None, default=None
-        Embedding in which to cluster, e.g. :class:`~sklearn.decomposition.PCA`.
-        It is cloned, fit on all rows of ``X`` (with the noisy ``y``, which
-        unsupervised transformers ignore) and applied before clustering. To use
-        an already fitted embedding as it is, wrap it in
-        :class:`sklearn.frozen.FrozenEstimator`. ``None`` clusters ``X`` itself.
+    features : "auto", transformer or None, default="auto"
+        Embedding in which to cluster.
+
+        - ``"auto"``: ``sqrt(P)``, with ``P`` the out-of-fold class
+          probabilities (``y_proba_``) of ``PCA(50)`` followed by a
+          :class:`~sklearn.neighbors.KNeighborsClassifier` whose ``k`` is a
+          sixth of the smallest label's rows, between 1 and 50 (sparse ``X``:
+          TruncatedSVD; ``X`` with at most 50 features is not projected).
+          Square roots make Euclidean distances Hellinger distances.
+        - a transformer, e.g. :class:`~sklearn.decomposition.PCA`: cloned,
+          fit on all rows of ``X`` (with the noisy ``y``, which unsupervised
+          transformers ignore) and applied before clustering. To use an
+          already fitted embedding as it is, wrap it in
+          :class:`sklearn.frozen.FrozenEstimator`.
+        - ``None``: cluster ``X`` itself (raw pixels, as the paper).
+
+    cv : int, cross-validation generator or iterable, default=5
+        Folds of the out-of-fold probabilities of ``features="auto"``
+        (stratified and shuffled with ``random_state`` for an int; fewer, down
+        to 2, when the smallest label has fewer rows). Not used otherwise.
 
     algorithm : {"auto", "kmeans", "minibatch"}, default="auto"
         ``"kmeans"``: :class:`~sklearn.cluster.KMeans`; ``"minibatch"``:
@@ -160,8 +196,9 @@ class KMeansLabelFilter(BaseLabelFilter):
         returns every row, with rejected labels set to -1.
 
     random_state : int, RandomState instance or None, default=None
-        Seed of the K-means initialisations; the same seed gives the same
-        output. ``features`` keeps its own ``random_state``.
+        Seed of the K-means initialisations and of the folds and projection of
+        ``features="auto"``; the same seed gives the same output. A
+        ``features`` transformer keeps its own ``random_state``.
 
     Attributes
     ----------
@@ -208,7 +245,16 @@ class KMeansLabelFilter(BaseLabelFilter):
         Mean of all rows (after ``features``), used by ``"farthest"``.
 
     features_ : transformer or None
-        The fitted clone of ``features``.
+        The fitted clone of a ``features`` transformer; None with
+        ``features="auto"`` or ``None``.
+
+    y_proba_ : ndarray of shape (n_samples, n_classes) or None
+        With ``features="auto"``: the out-of-fold class probabilities,
+        columns in the order of ``classes_``; None otherwise.
+
+    estimator_ : estimator or None
+        With ``features="auto"``: the (unfitted) classifier whose fold copies
+        gave ``y_proba_``; None otherwise.
 
     n_features_in_ : int
         Number of features of ``X`` (``channels * height * width`` for images).
@@ -224,29 +270,42 @@ class KMeansLabelFilter(BaseLabelFilter):
 
     Notes
     -----
-    The filter needs no classifier and no clean data; it works when the
+    **The paper's configuration** is
+    ``KMeansLabelFilter(features=None, selection="farthest")`` (raw pixels,
+    ``n_clusters=2``, ``n_keep=1``). It needs no classifier; it works when the
     correctly labelled rows of each label are the most distinct group among
     them, as under symmetric noise. On the 60,000 MNIST training images with
-    50% symmetric noise, raw pixels and ``n_clusters=2``, ``"farthest"`` keeps
-    48% of the labels, 81% of them correct (against 50% before filtering);
-    ``"largest"`` keeps 43% correct labels, worse than no filtering. Under
-    asymmetric noise (one class flipped into another) the wrong rows of a label
-    come from a single class and form a distinct cluster of their own, which
-    ``"farthest"`` may keep.
+    50% symmetric noise it keeps 48% of the labels, 81% of them correct
+    (against 50% before filtering; ``benchmarks/results/filters.md``). But it
+    rejects about half of every label whatever its noise rate, clean labels
+    included, which costs a classifier trained on its output many points
+    (``benchmarks/results/default_filters.md``).
 
-    The embedding matters more than the rule. Clustering the square roots of
-    out-of-fold class probabilities (Hellinger geometry) separates the rows
-    far better than pixels: with the ``y_proba_`` of a
-    :class:`ConfidenceRankFilter` whose estimator is PCA(50) followed by a
-    50-nearest-neighbours classifier, passed as ``X`` with
-    ``features=FunctionTransformer(np.sqrt)``, the kept labels were 99%
-    correct at 50% symmetric noise, still keeping 48% of them (see
-    ``benchmarks/results/filters.md``).
+    **The defaults** were chosen on a noisy validation split
+    (``benchmarks/study_filter_defaults.py``, results in
+    ``benchmarks/results/study_filter_defaults.md``) so that the filter
+    followed by a classifier is not worse than the classifier alone, with or
+    without noise. In the space of square-rooted out-of-fold probabilities,
+    the wrongly labelled rows of a label sit near the corners of their true
+    classes, away from the right ones, whatever the noise process
+    (symmetric, pair-flip or asymmetric); and since the probabilities are
+    out of fold, a wrong label is rarely its row's most probable class, which
+    is what ``"agreement"`` checks. When a noise process makes the wrong
+    label the most frequent one for some class (e.g. 60% of the 2s labelled
+    7), the classifier learns it and no rule on these probabilities can
+    undo it; :class:`ClusterRelabeler` can.
 
-    With ``n_clusters=2, n_keep=1`` about half of each label is rejected
-    whatever its real noise rate, so ``report_["label_issue_fraction"]`` (the
-    rejected fraction) tells how much the filter removed, not how noisy the
-    label is.
+    The k-nearest-neighbours classifier makes ``features="auto"`` quadratic
+    in the number of rows (it takes about as long as
+    :class:`ConfidenceRankFilter` at its defaults, which uses the same
+    classifier, on 60,000 MNIST images). For very large data pass an
+    embedding of your own, e.g. ``features=FunctionTransformer(np.sqrt)`` on
+    probabilities you computed, as ``X``.
+
+    With ``features=None`` and ``n_clusters=2, n_keep=1`` about half of each
+    label is rejected whatever its real noise rate, so
+    ``report_["label_issue_fraction"]`` (the rejected fraction) tells how
+    much the filter removed, not how noisy the label is.
 
     ``X`` is flattened to ``(n_samples, n_features)`` before ``features`` is
     applied. Sparse ``X`` is accepted when ``features`` accepts it (K-means
@@ -270,11 +329,25 @@ class KMeansLabelFilter(BaseLabelFilter):
     >>> X_kept, y_kept = filt.fit_resample(X, y_noisy)
     >>> round(float(np.mean(y_noisy == y)), 1)  # labels right before filtering
     0.5
-    >>> round(float(np.mean(y_kept == y[filt.sample_indices_])), 1)  # after
-    0.8
-    >>> round(float(np.mean(filt.kept_mask_)), 1)  # fraction of labels kept
-    0.5
-    >>> filt.kept_clusters_[0], filt.cluster_centers_[0].shape
+    >>> round(float(np.mean(y_kept == y[filt.sample_indices_])), 2)  # after
+    0.88
+    >>> round(float(np.mean(filt.kept_mask_)), 2)  # fraction of labels kept
+    0.53
+    >>> filt.y_proba_.shape, filt.cluster_centers_[0].shape
+    ((1797, 10), (2, 10))
+
+    Without noise, every label is kept (or nearly):
+
+    >>> float(np.mean(KMeansLabelFilter(random_state=0).fit(X, y).kept_mask_)) > 0.99
+    True
+
+    The paper's configuration clusters raw pixels and keeps one cluster of two:
+
+    >>> paper = KMeansLabelFilter(features=None, selection="farthest", random_state=0)
+    >>> X_kept, y_kept = paper.fit_resample(X, y_noisy)
+    >>> round(float(np.mean(y_kept == y[paper.sample_indices_])), 2)
+    0.81
+    >>> paper.kept_clusters_[0], paper.cluster_centers_[0].shape
     (array([...]), (2, 64))
     """
 

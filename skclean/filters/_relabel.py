@@ -45,7 +45,12 @@ class ClusterRelabeler(BaseLabelSampler):
     3. clusters are matched one-to-one to labels so that as many rows as
        possible keep their label (the Hungarian algorithm on the table of
        label counts per cluster);
-    4. every row gets the label matched to its cluster.
+    4. with ``relabel="overruled"`` (the default), the rows of a cluster get
+       its matched label only where the matching overrules the cluster's most
+       frequent label, and the cluster's rows give the matched label at least
+       half the mean probability they give that most frequent one; every other
+       row keeps its label. With ``relabel="all"``, every row gets the label
+       matched to its cluster.
 
     This undoes noise that a filter cannot: when a noise process makes the
     wrong label the most frequent one for a class (e.g. 60% of the 2s of
@@ -59,9 +64,12 @@ class ClusterRelabeler(BaseLabelSampler):
     It assumes that each class forms one cluster of probability vectors and
     that the one-to-one matching that keeps the most labels is the true one
     (for each class, its own label is the most frequent among its rows once
-    the other classes have claimed theirs). Where labels are mostly right it
-    also changes the labels of rows the classifier gets wrong, so it suits
-    heavy, structured noise rather than light noise.
+    the other classes have claimed theirs). With ``relabel="all"`` it also
+    changes, where labels are mostly right, the labels of rows the classifier
+    gets wrong; the default changes labels only in clusters where the
+    matching disagrees with the majority, which happens under heavy,
+    structured noise, so it leaves clean and lightly or symmetrically noisy
+    labels as they are.
 
     Parameters
     ----------
@@ -74,6 +82,11 @@ class ClusterRelabeler(BaseLabelSampler):
         How the probabilities are computed: out-of-fold with ``cv`` folds
         (stratified and shuffled with ``random_state`` for an int), or
         in-sample with ``None``. Not used with ``y_proba``.
+
+    relabel : {"overruled", "all"}, default="overruled"
+        Which rows get their cluster's matched label: only those of the
+        clusters whose matched label overrules their most frequent label (see
+        above), or all of them (this class's first behaviour).
 
     n_init : int, default=10
         Number of K-means initialisations.
@@ -98,6 +111,10 @@ class ClusterRelabeler(BaseLabelSampler):
 
     cluster_classes_ : ndarray of shape (n_classes,)
         The label matched to each cluster.
+
+    relabeled_clusters_ : ndarray of int
+        The clusters whose rows were given their matched label (all of them
+        with ``relabel="all"``).
 
     kept_mask_ : ndarray of shape (n_samples,)
         All True: a relabeller keeps every row.
@@ -138,6 +155,17 @@ class ClusterRelabeler(BaseLabelSampler):
     ConfidenceRankFilter : Keep the labels a classifier confidently agrees with.
     KMeansLabelFilter : Keep each label's most distinct K-means cluster.
 
+    Notes
+    -----
+    The default ``relabel="overruled"`` was chosen on a noisy validation
+    split (``benchmarks/study_filter_defaults.py``): with ``relabel="all"``,
+    on 8,000 MNIST images with clean labels, 10% of the labels were changed,
+    all of them wrongly, and an MLP trained on the output lost about 4 points
+    of validation accuracy (as much under symmetric and pair-flip noise); the
+    default changed no label in these settings. The classes' most frequent label and the matched one differ only
+    when a class's wrong label is its majority, which is the noise this
+    class exists for.
+
     Examples
     --------
     Three groups of points; 60% of the first group is labelled as the second,
@@ -155,7 +183,9 @@ class ClusterRelabeler(BaseLabelSampler):
     >>> round(float(np.mean(y_noisy == y)), 2)  # labels right before
     0.8
     >>> round(float(np.mean(y_out == y)), 2)  # after
-    0.98
+    0.99
+    >>> relabeler.relabeled_clusters_.size  # one cluster relabelled: the 0s
+    1
     """
 
     _parameter_constraints: dict = {
