@@ -65,6 +65,47 @@ def _as_images(X, image_shape):
     )
 
 
+def _image_grid(axes, n_images, n_cols, plt):
+    """A figure and at least ``n_images`` Axes: the given ones, or a new grid."""
+    if axes is None:
+        n_cols = max(1, min(n_cols, n_images))
+        n_rows = max(1, int(np.ceil(n_images / n_cols)))
+        fig, axes = plt.subplots(
+            n_rows,
+            n_cols,
+            figsize=(1.6 * n_cols, 2.0 * n_rows),
+            squeeze=False,
+            constrained_layout=True,
+        )
+        return fig, axes
+    axes = np.asarray(axes)
+    if axes.size < n_images:
+        raise ValueError(
+            f"axes holds {axes.size} Axes for {n_images} images; pass at "
+            "least one Axes per image."
+        )
+    return axes.flat[0].figure, axes
+
+
+def _write_values(axis, matrix, cmap, values_format):
+    """Write each value of ``matrix`` in its cell, light on dark and dark on light."""
+    n_classes = matrix.shape[0]
+    texts = np.empty((n_classes, n_classes), dtype=object)
+    for i in range(n_classes):
+        for j in range(n_classes):
+            color = cmap(0.0) if matrix[i, j] > 0.5 else cmap(1.0)
+            texts[i, j] = axis.text(
+                j,
+                i,
+                format(matrix[i, j], values_format),
+                ha="center",
+                va="center",
+                color=color,
+                fontsize=7 if n_classes > 6 else 9,
+            )
+    return texts
+
+
 class LabelIssuesDisplay:
     """Grid of the images with the most suspect labels: given and suggested labels.
 
@@ -162,41 +203,30 @@ class LabelIssuesDisplay:
         check_consistent_length(images, self.given_labels, self.suggested_labels)
         if n_cols < 1:
             raise ValueError(f"n_cols must be a positive integer; got {n_cols}.")
-        if axes is None:
-            n_cols = max(1, min(n_cols, n_images))
-            n_rows = max(1, int(np.ceil(n_images / n_cols)))
-            fig, axes = plt.subplots(
-                n_rows,
-                n_cols,
-                figsize=(1.6 * n_cols, 2.0 * n_rows),
-                squeeze=False,
-                constrained_layout=True,
-            )
-        else:
-            axes = np.asarray(axes)
-            if axes.size < n_images:
-                raise ValueError(
-                    f"axes holds {axes.size} Axes for {n_images} images; pass at "
-                    "least one Axes per image."
-                )
-            fig = axes.flat[0].figure
-        self.images_ = []
+        fig, axes = _image_grid(axes, n_images, n_cols, plt)
+        self.images_ = [
+            ax.imshow(images[k], cmap=cmap)
+            for k, ax in enumerate(axes.flat)
+            if k < n_images
+        ]
         for k, ax in enumerate(axes.flat):
             ax.set_axis_off()
-            if k >= n_images:
-                continue
-            self.images_.append(ax.imshow(images[k], cmap=cmap))
-            title = []
-            if self.indices is not None:
-                title.append(f"row {np.asarray(self.indices)[k]}")
-            title.append(f"given {np.asarray(self.given_labels)[k]}")
-            title.append(f"suggested {np.asarray(self.suggested_labels)[k]}")
-            if self.scores is not None:
-                title.append(f"quality {np.asarray(self.scores)[k]:.2f}")
-            ax.set_title("\n".join(title), fontsize=8)
+            if k < n_images:
+                ax.set_title(self._title(k), fontsize=8)
         self.axes_ = axes
         self.figure_ = fig
         return self
+
+    def _title(self, k):
+        """The lines above image ``k``: row, given and suggested label, quality."""
+        title = []
+        if self.indices is not None:
+            title.append(f"row {np.asarray(self.indices)[k]}")
+        title.append(f"given {np.asarray(self.given_labels)[k]}")
+        title.append(f"suggested {np.asarray(self.suggested_labels)[k]}")
+        if self.scores is not None:
+            title.append(f"quality {np.asarray(self.scores)[k]:.2f}")
+        return "\n".join(title)
 
     @classmethod
     def from_predictions(
@@ -452,21 +482,7 @@ class NoiseMatrixDisplay:
             im = axis.imshow(matrix, cmap=cmap, vmin=0.0, vmax=1.0)
             self.im_.append(im)
             if include_values:
-                cmap_obj = im.cmap
-                texts = np.empty((n_classes, n_classes), dtype=object)
-                for i in range(n_classes):
-                    for j in range(n_classes):
-                        color = cmap_obj(0.0) if matrix[i, j] > 0.5 else cmap_obj(1.0)
-                        texts[i, j] = axis.text(
-                            j,
-                            i,
-                            format(matrix[i, j], values_format),
-                            ha="center",
-                            va="center",
-                            color=color,
-                            fontsize=7 if n_classes > 6 else 9,
-                        )
-                self.text_.append(texts)
+                self.text_.append(_write_values(axis, matrix, im.cmap, values_format))
             axis.set(
                 xticks=np.arange(n_classes),
                 yticks=np.arange(n_classes),
