@@ -133,7 +133,9 @@ for model, X_fit, y_fit in models.values():
 fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
 for name, (model, _, _) in models.items():
     ax.plot(model.history_[:, "noisy_valid_acc"], label=name)
-ax.axhline(0.3, color="gray", linestyle=":", label="every prediction right")
+ax.axhline(
+    0.3, color="gray", linestyle=":", label="expected if every prediction were right"
+)
 ax.set(xlabel="epoch", ylabel="accuracy on noisy validation labels", ylim=(0, 0.4))
 ax.legend(loc="lower right")
 plt.show()
