@@ -74,6 +74,9 @@ def _expected_failed_checks(estimator):
 
 ESTIMATORS = list(_instances())
 SAMPLERS = [est for est in ESTIMATORS if hasattr(est, "fit_resample")]
+# The nets train in every check: their checks are slow, the others are not.
+NETS = [est for est in ESTIMATORS if hasattr(est, "module")]
+NOT_NETS = [est for est in ESTIMATORS if not hasattr(est, "module")]
 
 
 def test_all_estimators_found():
@@ -84,9 +87,17 @@ def test_all_estimators_found():
 # Strict: a listed check that starts to pass fails the run, so the list of
 # expected failures cannot go stale.
 @parametrize_with_checks(
-    ESTIMATORS, expected_failed_checks=_expected_failed_checks, xfail_strict=True
+    NOT_NETS, expected_failed_checks=_expected_failed_checks, xfail_strict=True
 )
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks(
+    NETS, expected_failed_checks=_expected_failed_checks, xfail_strict=True
+)
+def test_sklearn_compatible_nets(estimator, check):
     check(estimator)
 
 

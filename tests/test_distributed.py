@@ -12,6 +12,8 @@ from skclean.filters import KMeansLabelFilter
 
 distributed = pytest.importorskip("distributed")
 
+pytestmark = pytest.mark.slow  # starts a cluster of worker processes
+
 
 @pytest.fixture(scope="module")
 def client():

@@ -139,6 +139,7 @@ def test_minus_one_is_an_ordinary_class(digits):
     assert clf.score(X[mask], y_pm) > 0.9
 
 
+@pytest.mark.slow
 def test_learns_digits(digits):
     X, y = digits
     clf = _fast(max_epochs=10).fit(X[:1400], y[:1400])
@@ -265,8 +266,9 @@ def test_non_square_flat_input_needs_a_shape_or_a_flat_module():
     X = np.random.rand(40, 10).astype(np.float32)
     y = np.arange(40) % 2
     with pytest.raises(ValueError, match="do not form a square image"):
-        _fast().fit(X, y)
+        _fast(module=DeepCleanCNN).fit(X, y)
     assert _fast(module=MLP).fit(X, y).predict(X).shape == (40,)
+    assert type(_fast().fit(X, y).module_) is MLP  # module="auto"
 
 
 def test_wrong_shape_at_predict(digits):
@@ -337,6 +339,7 @@ def test_model_recorded_on_cuda_loads_on_cpu(digits):
     np.testing.assert_allclose(loaded.predict_proba(X[:20]), expected, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_mixed_precision_trains_in_bfloat16_and_predicts_float32(digits, monkeypatch):
     X, y = digits
     seen = []
@@ -366,6 +369,7 @@ def test_channels_last_computes_the_same_function(digits):
     np.testing.assert_allclose(clf.predict_proba(X[1200:1300]), expected, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_channels_last_trains(digits):
     X, y = digits
     clf = _fast(channels_last=True, max_epochs=5).fit(X[:1200], y[:1200])

@@ -58,8 +58,8 @@ def _check_input_layout(X, owner):
         ndim = np.ndim(X)
     if ndim == 1:
         raise ValueError(
-            f"{owner} expects X of shape (n_samples, n_features) or image batches "
-            f"(n_samples, channels, height, width); got a 1-D array of "
+            f"{owner} expects a 2D array X of shape (n_samples, n_features) or "
+            "image batches (n_samples, channels, height, width); got a 1-D array of "
             f"{np.shape(X)[0]} values. Use X.reshape(-1, 1) for a single feature or "
             "X.reshape(1, -1) for a single sample."
         )
