@@ -29,23 +29,22 @@ with the same estimator and 5 shuffled stratified folds of the same seed, on
 
 Usage::
 
-    nice -n 10 python benchmarks/bench_label_issues.py            # 60,000 rows
-    python benchmarks/bench_label_issues.py --n-rows 5000 --seeds 0 --epochs 1
+    nice -n 10 python benchmarks/bench_label_issues.py --cache-dir /tmp/li_cache
+    python -m benchmarks.bench_label_issues --n-rows 5000 --seeds 0 --epochs 1
+
+The first line is the full run (60,000 rows, 3 epochs, seeds 0 1 2, 20,000
+rows for the X-only timing); a rerun with the same ``--cache-dir`` reads the
+probabilities and trains only the X-only timing part. The JSON records, per
+probability set, whether it came from the cache (and the commit of the run
+that trained it, where the cache file stores one).
 
 Results go to ``benchmarks/results/label_issues.json`` and ``label_issues.md``
 (``label_issues_<n>.*`` with another ``--n-rows``). Torch and BLAS use one
-thread. Out-of-fold probabilities are cached in ``--cache-dir`` so that the
-comparison can be rerun without training.
+thread. ``--out`` writes elsewhere; the hidden ``--smoke`` runs at toy size.
 """
 
-import argparse
 import json
-import os
-import platform
-import subprocess
-import sys
 import time
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -60,10 +59,14 @@ from skclean.audit import (
     label_quality_scores,
 )
 from skclean.datasets import load_mnist
-from skclean.nets import MLP, CNNClassifier
+from skclean.nets import CNNClassifier
 from skclean.noise import flip_labels, transition_matrix
 
-RESULTS = Path(__file__).resolve().parent / "results"
+try:
+    from . import _common
+except ImportError:
+    import _common
+
 SETTINGS = [
     {"kind": "symmetric", "rate": 0.2, "pairs": None},
     {"kind": "symmetric", "rate": 0.5, "pairs": None},
@@ -89,79 +92,18 @@ def setting_name(setting):
     return f"{setting['kind']} {setting['rate']}"
 
 
-# The code a run depends on: a change here makes the run dirty.
-WATCHED_PATHS = (
-    "skclean/audit",
-    "skclean/_probabilities.py",
-    "skclean/nets",
-    "skclean/noise.py",
-    "skclean/datasets",
-    "benchmarks/bench_label_issues.py",
-)
-PACKAGES = ("skclean", "torch", "skorch", "scikit-learn", "numpy", "cleanlab")
-
-
-def mlp_params(epochs):
-    """The benchmark's MLP: Adam 1e-3 annealed to 0 (cosine), batches of 128."""
-    from skorch.callbacks import LRScheduler
-    from torch.optim.lr_scheduler import CosineAnnealingLR
-
-    return dict(
-        module=MLP,
-        max_epochs=epochs,
-        batch_size=128,
-        lr=1e-3,
-        callbacks=[("lr_schedule", LRScheduler(CosineAnnealingLR, T_max=epochs))],
-    )
-
-
-def git_state():
-    def git(*args):
-        return subprocess.run(
-            ["git", *args],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).resolve().parents[1],
-            check=False,
-        ).stdout
-
-    changed = git("status", "--porcelain", "--", *WATCHED_PATHS).splitlines()
-    return {
-        "commit": git("rev-parse", "HEAD").strip(),
-        "dirty": bool(changed),
-        "dirty_paths": [line[3:] for line in changed],
-    }
-
-
-def machine_info():
-    info = {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": " ".join(["python"] + sys.argv),
-        "versions": {},
-    }
-    for package in PACKAGES:
-        try:
-            info["versions"][package] = version(package)
-        except PackageNotFoundError:
-            pass
-    return info
-
-
 def oof_proba(X, y_noisy, seed, epochs, cache):
-    """5-fold out-of-fold probabilities of the MLP and the seconds they took.
+    """5-fold out-of-fold probabilities of the MLP, their seconds and commit.
 
-    A cache file keeps both, so a rerun reports the time of the training run.
+    A cache file keeps all three (files written before the commit was stored
+    have none), so a rerun reports the time of the training run.
     """
     if cache is not None and cache.exists():
         stored = np.load(cache)
-        return stored["proba"], float(stored["seconds"])
+        commit = str(stored["commit"]) if "commit" in stored.files else ""
+        return stored["proba"], float(stored["seconds"]), commit or None
     torch.manual_seed(seed)
-    net = CNNClassifier(random_state=seed, device="cpu", **mlp_params(epochs))
+    net = CNNClassifier(random_state=seed, device="cpu", **_common.mlp_params(epochs))
     folds = StratifiedKFold(N_FOLDS, shuffle=True, random_state=seed)
     start = time.perf_counter()
     proba = cross_val_predict(net, X, y_noisy, cv=folds, method="predict_proba")
@@ -169,8 +111,9 @@ def oof_proba(X, y_noisy, seed, epochs, cache):
     proba = proba.astype(np.float64)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(cache, proba=proba, seconds=seconds)
-    return proba, seconds
+        commit = _common.provenance()["git_commit"] or ""
+        np.savez_compressed(cache, proba=proba, seconds=seconds, commit=commit)
+    return proba, seconds, None
 
 
 def mask_metrics(mask, wrong):
@@ -289,80 +232,107 @@ def x_only_timing(X, y, seed):
     }
 
 
-def mean_std(values, digits=3):
-    return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}"
-
-
 def side_by_side(runs, title, columns, value):
     """A table section: one row per setting, "skclean / cleanlab" per column."""
-    lines = [
-        "",
-        f"## {title}",
-        "",
-        "| setting | " + " | ".join(columns) + " |",
-        "| --- |" + " ---: |" * len(columns),
-    ]
+    rows = []
     for name, setting_runs in runs.items():
-        cells = []
+        row = {"setting": name}
         for column in columns:
             ours = np.mean([value(r, column, "skclean") for r in setting_runs])
             theirs = np.mean([value(r, column, "cleanlab") for r in setting_runs])
-            cells.append(f"{ours:.4f} / {theirs:.4f}")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return lines
+            row[column] = f"{ours:.4f} / {theirs:.4f}"
+        rows.append(row)
+    return ["", f"## {title}", "", _common.markdown_table(rows)]
 
 
-def markdown(payload):
-    runs, args = payload["runs"], payload["args"]
-    lines = [
-        "# Label audit: skclean vs cleanlab on the same out-of-fold probabilities",
-        "",
-        f"`{payload['machine']['command']}` (git {payload['git']['commit'][:7]}"
-        f"{', dirty tree' if payload['git']['dirty'] else ''}, "
-        f"{payload['machine']['date_utc']}, {payload['machine']['processor']}, "
-        "torch and BLAS on 1 thread). "
-        f"MNIST training set, {args['n_rows']} rows; out-of-fold probabilities: "
-        f"{N_FOLDS}-fold MLP 784-128-128-10 (`CNNClassifier(module=MLP)`, "
-        f"Adam 1e-3 cosine-annealed over {args['epochs']} epochs, batch 128), "
-        f"seeds {args['seeds']} (seed = noise seed = fold seed = network seed). "
-        "Mean ± std over seeds.",
-        "",
-    ]
-    train_s = [r["oof_train_s"] for rs in runs.values() for r in rs]
-    lines += [
-        f"Training the {len(train_s)} out-of-fold MLPs took {sum(train_s) / 60:.0f} "
-        "min in all"
-        + (
-            " (in an earlier run of the same command, whose cached probabilities "
-            "this run read)"
-            if any(r.get("oof_from_cache") for rs in runs.values() for r in rs)
-            else ""
+def cache_note(payload):
+    """Where the out-of-fold probabilities came from, in one sentence."""
+    runs = [r for rs in payload["runs"].values() for r in rs]
+    train_s = sum(r["oof_train_s"] for r in runs)
+    cached = [r for r in runs if r.get("oof_from_cache")]
+    text = f"Training the {len(runs)} out-of-fold MLP sets took {train_s / 60:.0f} min"
+    if cached:
+        commits = sorted(
+            {r["oof_cache_commit"] for r in cached if r["oof_cache_commit"]}
         )
-        + f"; this run took {payload['total_s'] / 60:.1f} min.",
-        "",
-    ]
-    if args["n_rows"] < 60000:
-        lines += [
-            f"Deviation: {args['n_rows']} rows, not the 60,000 of the targets.",
-            "",
-        ]
-    names = list(runs)
-    lines += [
-        "## Suspected-wrong mask: F1 (default method, `prune_by_noise_rate`)",
-        "",
-        "| setting | skclean F1 | cleanlab F1 | skclean precision | cleanlab "
-        "precision | skclean recall | cleanlab recall |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for name in names:
-        cells = []
+        origin = f" at commit {', '.join(c[:7] for c in commits)}" if commits else ""
+        text += (
+            f" in all, in an earlier run{origin}: {len(cached)} of {len(runs)} "
+            "probability sets were read from the cache "
+            f"`{payload['settings']['cache_dir']}`"
+            " rather than trained in this run"
+        )
+    return text + "."
+
+
+def mask_table(runs):
+    """Mean ± std of the default mask's F1, precision and recall per setting."""
+    rows = []
+    for name, setting_runs in runs.items():
+        row = {"setting": name}
         for key in ("f1", "precision", "recall"):
             for lib in ("skclean", "cleanlab"):
                 values = [
-                    r["mask"]["prune_by_noise_rate"][lib][key] for r in runs[name]
+                    r["mask"]["prune_by_noise_rate"][lib][key] for r in setting_runs
                 ]
-                cells.append(mean_std(values, 4))
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+                row[f"{lib} {key}"] = _common.mean_std(values, 4)
+        rows.append(row)
+    return _common.markdown_table(rows)
+
+
+def noise_matrix_table(runs):
+    """Mean ± std of each estimator's largest entry error per setting."""
+    rows = []
+    for name, setting_runs in runs.items():
+        errors = [r["noise_matrix_max_abs_error"] for r in setting_runs]
+        row = {"setting": name}
+        for estimator in errors[0]:
+            row[estimator] = _common.mean_std([e[estimator] for e in errors], 3)
+        rows.append(row)
+    return _common.markdown_table(rows)
+
+
+def timing_table(runs):
+    """Seconds of both find_label_issues on given probabilities per setting."""
+    rows = []
+    for name, setting_runs in runs.items():
+        ours = np.mean([r["time_given_proba_s"]["skclean"] for r in setting_runs])
+        theirs = np.mean([r["time_given_proba_s"]["cleanlab"] for r in setting_runs])
+        rows.append(
+            {
+                "setting": name,
+                "skclean": ours,
+                "cleanlab (n_jobs=1)": theirs,
+                "ratio": ours / theirs,
+            }
+        )
+    return _common.markdown_table(rows, floatfmt=".3f")
+
+
+def markdown(payload):
+    """The body of the markdown report (the header comes from ``Run``)."""
+    runs, settings = payload["runs"], payload["settings"]
+    lines = [
+        f"MNIST training set, {settings['n_rows']} rows; out-of-fold "
+        f"probabilities: {N_FOLDS}-fold MLP 784-128-128-10 "
+        "(`CNNClassifier(module=MLP)`, Adam 1e-3 cosine-annealed over "
+        f"{settings['epochs']} epochs, batch 128), seeds {settings['seeds']} "
+        "(seed = noise seed = fold seed = network seed); torch and BLAS on 1 "
+        "thread. Mean ± std over seeds.",
+        "",
+        cache_note(payload),
+        "",
+    ]
+    if settings["n_rows"] < 60000:
+        lines += [
+            f"Deviation: {settings['n_rows']} rows, not the 60,000 of the targets.",
+            "",
+        ]
+    lines += [
+        "## Suspected-wrong mask (default method, `prune_by_noise_rate`)",
+        "",
+        mask_table(runs),
+    ]
     lines += side_by_side(
         runs,
         "F1 of every method (skclean / cleanlab's namesake)",
@@ -375,77 +345,81 @@ def markdown(payload):
         SCORE_METHODS,
         lambda run, method, lib: run["auroc"][method][lib],
     )
-    estimators = list(next(iter(runs.values()))[0]["noise_matrix_max_abs_error"])
     lines += [
         "",
         "## Noise matrix: largest absolute entry error against the setting's matrix",
         "",
-        "| setting | " + " | ".join(estimators) + " |",
-        "| --- |" + " ---: |" * len(estimators),
-    ]
-    for name in names:
-        cells = [
-            mean_std([r["noise_matrix_max_abs_error"][e] for r in runs[name]])
-            for e in estimators
-        ]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += [
+        noise_matrix_table(runs),
         "",
-        "## Time of find_label_issues on given probabilities (s, best of 3)",
+        f"## Time of find_label_issues on given probabilities (s, best of "
+        f"{TIME_REPEATS})",
         "",
-        "| setting | skclean | cleanlab (n_jobs=1) | ratio |",
-        "| --- | ---: | ---: | ---: |",
+        timing_table(runs),
     ]
-    for name in names:
-        ours = np.mean([r["time_given_proba_s"]["skclean"] for r in runs[name]])
-        theirs = np.mean([r["time_given_proba_s"]["cleanlab"] for r in runs[name]])
-        lines.append(f"| {name} | {ours:.3f} | {theirs:.3f} | {ours / theirs:.2f} |")
     if payload.get("x_only"):
         x = payload["x_only"]
         lines += [
             "",
             f"From X alone ({x['n_rows']} rows, symmetric 0.2, seed "
-            f"{args['seeds'][0]}, the default estimator, 5 stratified folds of the "
-            f"same seed, best of {X_ONLY_REPEATS} interleaved): skclean "
-            f"{x['skclean_s']:.1f} s, cleanlab `CleanLearning` {x['cleanlab_s']:.1f} "
-            f"s (ratio {x['skclean_s'] / x['cleanlab_s']:.2f}).",
+            f"{settings['seeds'][0]}, the default estimator, {N_FOLDS} stratified "
+            f"folds of the same seed, best of {X_ONLY_REPEATS} interleaved, trained "
+            f"in this run): skclean {x['skclean_s']:.1f} s, cleanlab "
+            f"`CleanLearning` {x['cleanlab_s']:.1f} s (ratio "
+            f"{x['skclean_s'] / x['cleanlab_s']:.2f}).",
         ]
-    lines += ["", "## Targets", ""] + [f"- {t}" for t in payload["targets"]]
-    return "\n".join(lines) + "\n"
+    targets = [{**t, "met": _common.verdict(t["met"])} for t in payload["targets"]]
+    lines += ["", "## Targets", "", _common.markdown_table(targets)]
+    return "\n".join(lines)
+
+
+def _mean_pair(runs, value):
+    """Per setting, the mean over seeds of (skclean, cleanlab) values."""
+    return {
+        name: tuple(
+            np.mean([value(r, lib) for r in setting_runs])
+            for lib in ("skclean", "cleanlab")
+        )
+        for name, setting_runs in runs.items()
+    }
+
+
+def _not_worse(pairs, tolerance=0.0):
+    """``met`` and the settings where skclean is lower than cleanlab."""
+    worse = [f"{n} by {b - a:.1e}" for n, (a, b) in pairs.items() if a < b - tolerance]
+    return not worse, worse
 
 
 def targets(payload):
-    runs = payload["runs"]
-    out = []
-    f1 = {
-        n: (
-            np.mean([r["mask"]["prune_by_noise_rate"]["skclean"]["f1"] for r in rs]),
-            np.mean([r["mask"]["prune_by_noise_rate"]["cleanlab"]["f1"] for r in rs]),
-        )
-        for n, rs in runs.items()
-    }
-    worse = [f"{n} by {b - a:.1e}" for n, (a, b) in f1.items() if a < b]
+    """The targets, each ``{"target", "result", "met"}``."""
+    runs, out = payload["runs"], []
+    f1 = _mean_pair(runs, lambda r, lib: r["mask"]["prune_by_noise_rate"][lib]["f1"])
+    met, worse = _not_worse(f1)
     largest = max(abs(a - b) for a, b in f1.values())
     out.append(
-        "F1 of the default mask >= cleanlab's in every setting: "
-        + ("**met**" if not worse else f"**not met** (lower in {', '.join(worse)})")
-        + f"; the largest difference either way is {largest:.1e}"
+        {
+            "target": "F1 of the default mask >= cleanlab's in every setting",
+            "result": (f"lower in {', '.join(worse)}; " if worse else "")
+            + f"largest difference either way {largest:.1e}",
+            "met": met,
+        }
     )
-    auroc = {
-        n: (
-            np.mean([r["auroc"]["self_confidence"]["skclean"] for r in rs]),
-            np.mean([r["auroc"]["self_confidence"]["cleanlab"] for r in rs]),
-        )
-        for n, rs in runs.items()
-    }
-    worse = [f"{n} by {b - a:.1e}" for n, (a, b) in auroc.items() if a < b - 1e-12]
+    auroc = _mean_pair(runs, lambda r, lib: r["auroc"]["self_confidence"][lib])
+    met, worse = _not_worse(auroc, 1e-12)
+    largest = max(abs(a - b) for a, b in auroc.values())
     out.append(
-        "AUROC of the default score (self_confidence) >= cleanlab's default in "
-        "every setting: "
-        + ("**met**" if not worse else f"**not met** (lower in {', '.join(worse)})")
+        {
+            "target": "AUROC of the default score (self_confidence) >= cleanlab's "
+            "default in every setting",
+            "result": (f"lower in {', '.join(worse)}; " if worse else "")
+            + f"largest difference either way {largest:.1e}",
+            "met": met,
+        }
     )
+    size = payload["settings"]["n_rows"]
     for name in ("symmetric 0.5", "pairflip 0.45"):
+        target = f"Noise-matrix max abs error <= 0.05 at {name} (60,000 rows)"
         if name not in runs:
+            out.append({"target": target, "result": "not run", "met": None})
             continue
         err = np.mean(
             [
@@ -453,112 +427,151 @@ def targets(payload):
                 for r in runs[name]
             ]
         )
-        size = payload["args"]["n_rows"]
-        status = "**met**" if err <= 0.05 else "**not met**"
         out.append(
-            f"Noise-matrix max abs error <= 0.05 at {name} ({size} rows, mean over "
-            f"seeds): {status} ({err:.3f})"
+            {
+                "target": target,
+                "result": f"{err:.3f} (mean over seeds, {size} rows)",
+                "met": bool(err <= 0.05) if size == 60000 else None,
+            }
         )
-    ours = sum(r["time_given_proba_s"]["skclean"] for rs in runs.values() for r in rs)
-    theirs = sum(
-        r["time_given_proba_s"]["cleanlab"] for rs in runs.values() for r in rs
+    ours, theirs = (
+        sum(r["time_given_proba_s"][lib] for rs in runs.values() for r in rs)
+        for lib in ("skclean", "cleanlab")
     )
     out.append(
-        "find_label_issues on given probabilities no slower than cleanlab's: "
-        + ("**met**" if ours <= theirs else "**not met**")
-        + f" (total {ours:.2f} s vs {theirs:.2f} s)"
+        {
+            "target": "find_label_issues on given probabilities no slower than "
+            "cleanlab's (n_jobs=1)",
+            "result": f"total {ours:.2f} s vs {theirs:.2f} s",
+            "met": bool(ours <= theirs),
+        }
     )
-    if payload.get("x_only"):
-        x = payload["x_only"]
-        out.append(
-            "From X alone no slower than CleanLearning: "
-            + ("**met**" if x["skclean_s"] <= x["cleanlab_s"] else "**not met**")
-            + f" ({x['skclean_s']:.1f} s vs {x['cleanlab_s']:.1f} s)"
-        )
+    x = payload.get("x_only")
+    out.append(
+        {
+            "target": "find_label_issues from X alone no slower than CleanLearning",
+            "result": f"{x['skclean_s']:.1f} s vs {x['cleanlab_s']:.1f} s"
+            if x
+            else "not run",
+            "met": bool(x["skclean_s"] <= x["cleanlab_s"]) if x else None,
+        }
+    )
     return out
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv=None):
+    parser = _common.base_parser(__doc__)
     parser.add_argument("--n-rows", type=int, default=60000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--x-only-rows", type=int, default=20000)
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--name", default=None)
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    name = args.name or (
-        "label_issues" if args.n_rows == 60000 else f"label_issues_{args.n_rows}"
-    )
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.n_rows, args.epochs, args.seeds, args.x_only_rows = 500, 1, [0], 300
+    args.mode = "smoke" if args.smoke else "full" if args.n_rows == 60000 else "rows"
+    return args
+
+
+def result_name(args):
+    if args.name:
+        return args.name
+    if args.smoke:
+        return "label_issues_smoke"
+    return "label_issues" if args.n_rows == 60000 else f"label_issues_{args.n_rows}"
+
+
+def load_rows(n_rows):
+    """The MNIST training set, or a fixed random subset of ``n_rows`` rows."""
     X_all, _, y_all, _ = load_mnist(return_X_y=True)
-    if args.n_rows < X_all.shape[0]:
-        rows = np.random.RandomState(0).choice(
-            X_all.shape[0], args.n_rows, replace=False
-        )
+    if n_rows < X_all.shape[0]:
+        rows = np.random.RandomState(0).choice(X_all.shape[0], n_rows, replace=False)
         X_all, y_all = X_all[rows], y_all[rows]
-    payload = {
-        "machine": machine_info(),
-        "git": git_state(),
-        "args": {
-            k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-        },
-        "mlp_params": repr(mlp_params(args.epochs)),
-        "runs": {},
+    return X_all, y_all
+
+
+def cache_path(args, setting, seed):
+    if args.cache_dir is None:
+        return None
+    return args.cache_dir / (
+        f"{args.n_rows}_{args.epochs}_{setting['kind']}_{setting['rate']}_{seed}.npz"
+    )
+
+
+def run_setting(X_all, y_all, setting, seed, args):
+    """Out-of-fold probabilities (trained or cached) and every comparison."""
+    y_noisy = flip_labels(
+        y_all,
+        kind=setting["kind"],
+        rate=setting["rate"],
+        pairs=setting["pairs"],
+        random_state=seed,
+    )
+    cache = cache_path(args, setting, seed)
+    cached = cache is not None and cache.exists()
+    proba, train_s, cache_commit = oof_proba(X_all, y_noisy, seed, args.epochs, cache)
+    result = compare(y_noisy, y_all, proba, setting)
+    result.update(
+        seed=seed,
+        oof_train_s=train_s,
+        oof_from_cache=cached,
+        oof_cache_file=str(cache) if cache is not None else None,
+        oof_cache_commit=cache_commit if cached else None,
+    )
+    result["oof_accuracy_vs_clean"] = float(np.mean(proba.argmax(axis=1) == y_all))
+    print(
+        setting_name(setting),
+        seed,
+        f"train {train_s:.0f}s{' (cached)' if cached else ''}",
+        json.dumps(
+            {
+                k: result["mask"]["prune_by_noise_rate"][k]["f1"]
+                for k in ("skclean", "cleanlab")
+            }
+        ),
+        json.dumps(result["noise_matrix_max_abs_error"]),
+        flush=True,
+    )
+    return result
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(1)
+    settings = {
+        k: (str(v) if isinstance(v, Path) else v)
+        for k, v in vars(args).items()
+        if k not in ("out", "smoke", "name")
     }
-    start_all = time.perf_counter()
+    settings["mlp_params"] = repr(_common.mlp_params(args.epochs))
+    run = _common.Run(
+        result_name(args),
+        "Label audit: skclean vs cleanlab on the same out-of-fold probabilities",
+        settings,
+        out=args.out,
+        measures_memory=False,
+    )
+    X_all, y_all = load_rows(args.n_rows)
+    payload = {"settings": settings, "runs": {}}
     with threadpool_limits(1):
         for setting in SETTINGS:
-            key = setting_name(setting)
-            payload["runs"][key] = []
-            for seed in args.seeds:
-                y_noisy = flip_labels(
-                    y_all,
-                    kind=setting["kind"],
-                    rate=setting["rate"],
-                    pairs=setting["pairs"],
-                    random_state=seed,
-                )
-                cache = None
-                if args.cache_dir is not None:
-                    cache = args.cache_dir / (
-                        f"{args.n_rows}_{args.epochs}_{setting['kind']}_"
-                        f"{setting['rate']}_{seed}.npz"
-                    )
-                cached = cache is not None and cache.exists()
-                proba, train_s = oof_proba(X_all, y_noisy, seed, args.epochs, cache)
-                result = compare(y_noisy, y_all, proba, setting)
-                result.update(seed=seed, oof_train_s=train_s, oof_from_cache=cached)
-                result["oof_accuracy_vs_clean"] = float(
-                    np.mean(proba.argmax(axis=1) == y_all)
-                )
-                payload["runs"][key].append(result)
-                print(
-                    key,
-                    seed,
-                    f"train {train_s:.0f}s",
-                    json.dumps(
-                        {
-                            k: result["mask"]["prune_by_noise_rate"][k]["f1"]
-                            for k in ("skclean", "cleanlab")
-                        }
-                    ),
-                    json.dumps(result["noise_matrix_max_abs_error"]),
-                    flush=True,
-                )
+            payload["runs"][setting_name(setting)] = [
+                run_setting(X_all, y_all, setting, seed, args) for seed in args.seeds
+            ]
         if args.x_only_rows:
             n = min(args.x_only_rows, X_all.shape[0])
             y_noisy = flip_labels(y_all[:n], rate=0.2, random_state=args.seeds[0])
             payload["x_only"] = x_only_timing(X_all[:n], y_noisy, args.seeds[0])
-    payload["total_s"] = time.perf_counter() - start_all
+    runs = [r for rs in payload["runs"].values() for r in rs]
+    payload["oof_cache"] = {
+        "dir": settings["cache_dir"],
+        "n_read": sum(r["oof_from_cache"] for r in runs),
+        "n_sets": len(runs),
+    }
     payload["targets"] = targets(payload)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(
-        json.dumps(payload, indent=2, default=str) + "\n"
-    )
-    text = markdown(payload)
-    (RESULTS / f"{name}.md").write_text(text)
-    print(text)
+    path = run.write(payload, markdown(payload))
+    print(path.with_suffix(".md").read_text())
 
 
 if __name__ == "__main__":

@@ -42,6 +42,10 @@ SECTIONS = {
     "Relabelling before the two-stage pipeline": ("two_stage_mnist_relabel_full",),
     "Two-stage ablation (scored on noisy validation)": ("two_stage_ablation",),
     "Label filters": ("filters", "filters_quick"),
+    "Default filters against no filter": ("default_filters",),
+    "Label audit (find_label_issues, noise-matrix estimate) against cleanlab": (
+        "label_issues",
+    ),
     "Peak memory": ("memory",),
     "Training speed": ("speed_cnn_cuda", "speed_cnn_cpu", "speed_mlp_cpu"),
 }

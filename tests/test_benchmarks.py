@@ -202,3 +202,36 @@ def test_gpu_check_smoke_runs_every_step_and_writes_rows(tmp_path):
         assert row["peak_above_start_mib"] >= 0
     assert [t["met"] for t in result["targets"]] != [None, None]
     assert (tmp_path / "gpu_check_smoke.md").exists()
+
+
+@pytest.mark.slow
+def test_label_issues_smoke_writes_targets_and_cache_use(tmp_path):
+    subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/bench_label_issues.py",
+            "--smoke",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    result = json.loads((tmp_path / "label_issues_smoke.json").read_text())
+    assert result["settings"]["mode"] == "smoke"
+    assert make_results.under_protocol(result)
+    assert result["oof_cache"] == {"dir": None, "n_read": 0, "n_sets": 5}
+    for target in result["targets"]:
+        assert set(target) == {"target", "result", "met"}
+        assert target["met"] in (True, False, None)
+    assert (tmp_path / "label_issues_smoke.md").exists()
+
+
+def test_make_results_copes_with_default_filters_without_provenance(tmp_path):
+    (tmp_path / "default_filters.json").write_text(json.dumps({"targets": []}))
+    text = make_results.build(tmp_path)
+    assert "## Default filters against no filter" in text
+    assert make_results.NOT_UNDER_PROTOCOL in text
+    assert "## Label audit (find_label_issues" in text
