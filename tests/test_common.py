@@ -86,6 +86,7 @@ def test_all_estimators_found():
 
 # Strict: a listed check that starts to pass fails the run, so the list of
 # expected failures cannot go stale.
+@pytest.mark.slow  # hundreds of checks: CI runs them, the inner loop does not
 @parametrize_with_checks(
     NOT_NETS, expected_failed_checks=_expected_failed_checks, xfail_strict=True
 )
@@ -101,6 +102,7 @@ def test_sklearn_compatible_nets(estimator, check):
     check(estimator)
 
 
+@pytest.mark.slow
 @parametrize_with_sampler_checks(
     SAMPLERS, expected_failed_checks=_expected_failed_checks
 )

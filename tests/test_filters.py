@@ -172,6 +172,7 @@ def test_bad_mode_raises(make_filter):
         make_filter(mode="relabel").fit_resample(X, y)
 
 
+@pytest.mark.slow
 def test_in_pipeline_under_grid_search_and_cross_validate():
     X, y, _ = _digits(n=300)
     model = make_pipeline(

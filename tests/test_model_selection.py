@@ -73,6 +73,7 @@ def _scores(search):
 # -- searching over the noise handling -------------------------------------------
 
 
+@pytest.mark.slow
 def test_grid_search_over_filters_their_params_and_passthrough(small):
     X, y = small
     grid = [
@@ -98,6 +99,7 @@ def test_grid_search_over_filters_their_params_and_passthrough(small):
 
 
 @pytest.mark.filterwarnings("ignore:y contains no unlabeled samples")
+@pytest.mark.slow
 def test_grid_search_over_mode_with_a_semi_supervised_final_step(small):
     X, y = small
     semi = SelfTrainingClassifier(_lr(), max_iter=2)
@@ -195,6 +197,7 @@ def test_cross_validate_carries_sample_weight_through_the_filter(small, routing)
         np.testing.assert_allclose(fitted.named_steps["clf"].coef_, direct.coef_)
 
 
+@pytest.mark.slow
 def test_parallel_search_matches_sequential(small):
     X, y = small
     pipe = _noisy_pipeline().set_params(filter=KMeansLabelFilter(random_state=0))

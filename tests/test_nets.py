@@ -119,6 +119,7 @@ def test_image_input_float64_and_dataframe(digits):
     assert clf.predict(frame.iloc[:4]).shape == (4,)
 
 
+@pytest.mark.slow
 def test_string_labels_and_predicted_labels(digits):
     X, y = digits
     names = np.array(["zero", "one", "two"], dtype=object)
@@ -146,6 +147,7 @@ def test_learns_digits(digits):
     assert clf.score(X[1400:], y[1400:]) > 0.85
 
 
+@pytest.mark.slow
 def test_same_seed_same_predictions_different_seed_differs(digits):
     X, y = digits
     a = _fast(random_state=1).fit(X[:400], y[:400]).predict_proba(X[400:500])
@@ -360,6 +362,7 @@ def test_mixed_precision_trains_in_bfloat16_and_predicts_float32(digits, monkeyp
     assert clf.score(X[1200:], y[1200:]) > 0.8
 
 
+@pytest.mark.slow
 def test_channels_last_computes_the_same_function(digits):
     X, y = digits
     clf = _fast(max_epochs=5).fit(X[:1200], y[:1200])

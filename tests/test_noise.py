@@ -28,7 +28,9 @@ def test_wrong_fraction_matches_rate(kind, rate, n_classes, seed):
     y = np.arange(n) % n_classes
     y_noisy = flip_labels(y, kind=kind, rate=rate, random_state=seed)
     expected = _expected_wrong_fraction(kind, rate, n_classes)
-    tolerance = 5 * np.sqrt(expected * (1 - expected) / n) + 1e-9
+    # Five standard deviations, plus three flips for rates so small that the
+    # count is Poisson-like (P(4+ flips) < 1e-7 when 0.02 are expected).
+    tolerance = 5 * np.sqrt(expected * (1 - expected) / n) + 3 / n
     assert abs(np.mean(y_noisy != y) - expected) <= tolerance
 
 

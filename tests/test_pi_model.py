@@ -34,6 +34,7 @@ def _fast(**params):
     return PiModelClassifier(**{**defaults, **params})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "ensemble, weight, margin", [("pi", None, 0.01), ("temporal", 100.0, 0.0)]
 )
@@ -190,6 +191,7 @@ def test_images_with_the_cnn(hidden_digits):
     assert clf.predict(X[:5].reshape(-1, 1, 8, 8)).shape == (5,)
 
 
+@pytest.mark.slow
 def test_mixed_precision_and_channels_last(hidden_digits):
     X, y_partial, *_ = hidden_digits
     clf = PiModelClassifier(

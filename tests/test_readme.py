@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -25,6 +27,7 @@ def test_readme_demo_script_exists():
     assert (ROOT / script).exists()
 
 
+@pytest.mark.slow
 def test_readme_usage_example_runs(capsys):
     readme = (ROOT / "README.md").read_text()
     code = re.search(r"```python\n(.*?)```", readme, flags=re.S).group(1)
