@@ -206,6 +206,7 @@ def test_gpu_check_smoke_runs_every_step_and_writes_rows(tmp_path):
 
 @pytest.mark.slow
 def test_label_issues_smoke_writes_targets_and_cache_use(tmp_path):
+    pytest.importorskip("cleanlab")  # the benchmark extra, not the test extra
     subprocess.run(
         [
             sys.executable,

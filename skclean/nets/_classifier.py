@@ -60,8 +60,8 @@ def _check_input_layout(X, owner):
         raise ValueError(
             f"{owner} expects a 2D array X of shape (n_samples, n_features) or "
             "image batches (n_samples, channels, height, width); got a 1-D array of "
-            f"{np.shape(X)[0]} values. Use X.reshape(-1, 1) for a single feature or "
-            "X.reshape(1, -1) for a single sample."
+            f"{np.shape(X)[0]} values. Reshape your data: X.reshape(-1, 1) for a "
+            "single feature or X.reshape(1, -1) for a single sample."
         )
 
 
