@@ -100,3 +100,12 @@ def check_y_proba(y_proba, n_samples, classes):
             f"{y_proba.min():.3g} to {y_proba.max():.3g}."
         )
     return y_proba
+
+
+def per_class_thresholds(y_index, y_proba):
+    """t_k: the mean probability of class k over the rows labelled k (CL eq. 2)."""
+    n_classes = y_proba.shape[1]
+    counts = np.bincount(y_index, minlength=n_classes)
+    self_confidence = y_proba[np.arange(y_index.shape[0]), y_index]
+    sums = np.bincount(y_index, weights=self_confidence, minlength=n_classes)
+    return sums / np.maximum(counts, 1)

@@ -2,14 +2,7 @@
 
 import numpy as np
 
-
-def per_class_thresholds(y_index, y_proba):
-    """t_k: the mean probability of class k over the rows labelled k (CL eq. 2)."""
-    n_classes = y_proba.shape[1]
-    counts = np.bincount(y_index, minlength=n_classes)
-    self_confidence = y_proba[np.arange(y_index.shape[0]), y_index]
-    sums = np.bincount(y_index, weights=self_confidence, minlength=n_classes)
-    return sums / np.maximum(counts, 1)
+from .._probabilities import per_class_thresholds
 
 
 def confident_classes(y_index, y_proba):

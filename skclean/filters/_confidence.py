@@ -6,7 +6,12 @@ import numpy as np
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from .._probabilities import check_y_proba, class_probabilities, make_estimator
+from .._probabilities import (
+    check_y_proba,
+    class_probabilities,
+    make_estimator,
+    per_class_thresholds,
+)
 from ..base import BaseLabelFilter, LabelDecision
 from ._neighbors import neighbors_estimator
 
@@ -59,14 +64,8 @@ def _confidently_disputed(proba, y_index):
     et al., 2021). A row is disputed when some other class reaches its own
     threshold and is more probable than the row's label.
     """
-    n_classes = proba.shape[1]
     rows = np.arange(proba.shape[0])
-    thresholds = np.array(
-        [
-            proba[y_index == j, j].mean() if np.any(y_index == j) else 1.0
-            for j in range(n_classes)
-        ]
-    )
+    thresholds = per_class_thresholds(y_index, proba)
     own = proba[rows, y_index]
     rival = (proba >= thresholds) & (proba > own[:, None])
     rival[rows, y_index] = False
