@@ -12,7 +12,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 from skclean.nets import MLP, CNNClassifier, PiModelClassifier
 from skclean.nets._data import DeviceDataset, SemiSupervisedBatches
 from skclean.nets._pi_model import translate
-from skclean.nets.callbacks import gaussian_rampup
+from skclean.nets.callbacks import MeanTeacher, gaussian_rampup, schedule_epochs
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,8 @@ def _fast(**params):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "ensemble, weight, margin", [("pi", None, 0.01), ("temporal", 100.0, 0.0)]
+    "ensemble, weight, margin",
+    [("pi", None, 0.01), ("temporal", 100.0, 0.0), ("mean_teacher", None, 0.0)],
 )
 def test_beats_the_same_net_on_the_labelled_rows_alone(
     hidden_digits, ensemble, weight, margin
@@ -132,6 +133,13 @@ def test_translation_shifts_images_and_keeps_shape():
     assert len(set(positions.tolist())) > 5
 
 
+def test_schedule_lengths_in_epochs_or_as_a_fraction():
+    assert schedule_epochs(10, 300) == 10
+    assert schedule_epochs(80 / 300, 300) == 80
+    assert schedule_epochs(0.25, 30) == 8 and schedule_epochs(0.25, 15) == 4
+    assert schedule_epochs(0, 30) == 0
+
+
 def test_gaussian_rampup_schedule():
     values = [gaussian_rampup(t, 10) for t in range(12)]
     assert values[0] == pytest.approx(np.exp(-5))
@@ -147,11 +155,103 @@ def test_consistency_weight_ramps_up_and_scales(hidden_digits):
     )
     weights = clf.history_[:, "consistency_weight"]
     assert all(a < b for a, b in zip(weights, weights[1:]))
-    fraction = np.mean(y_partial != -1)
-    assert clf.unsupervised_weight_ == pytest.approx(100 * fraction)
+    # By default the weight scales with the share of unlabelled rows.
+    unlabelled = np.mean(y_partial == -1)
+    assert clf.unsupervised_weight_ == pytest.approx(100 * unlabelled)
     fixed = _fast(max_epochs=2, rampup_epochs=0, scale_unsupervised_weight=False)
     fixed.fit(X, y_partial)
     assert fixed.history_[:, "consistency_weight"] == [100.0, 100.0]
+
+
+@pytest.mark.parametrize("scale", ["labeled", True])
+def test_laine_aila_labelled_fraction_scaling_is_kept(hidden_digits, scale):
+    X, y_partial, *_ = hidden_digits
+    clf = _fast(max_epochs=1, scale_unsupervised_weight=scale).fit(X, y_partial)
+    assert clf.unsupervised_weight_ == pytest.approx(100 * np.mean(y_partial != -1))
+
+
+def test_rampup_is_a_fraction_of_max_epochs_by_default(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    for epochs in (4, 8):
+        clf = _fast(max_epochs=epochs, rampup_epochs=0.5).fit(X, y_partial)
+        weights = np.asarray(clf.history_[:, "consistency_weight"])
+        # Full weight from half-way through, whatever the length of the fit.
+        full = np.isclose(weights, clf.unsupervised_weight_)
+        assert full.tolist() == [False] * (epochs // 2) + [True] * (epochs // 2)
+    assert PiModelClassifier().rampup_epochs == 0.25
+    with pytest.raises(ValueError, match="rampup_epochs"):
+        _fast(rampup_epochs=1.5).fit(X, y_partial)
+
+
+def test_no_unlabelled_rows_costs_nothing(hidden_digits):
+    # Every row labelled: the default weight is 0, so the net trains exactly
+    # as with the consistency term switched off (no second pass).
+    X, _, y_true, X_test, _ = hidden_digits
+    with pytest.warns(UserWarning, match="Every row of y is labelled"):
+        default = _fast(max_epochs=2).fit(X, y_true)
+    with pytest.warns(UserWarning, match="Every row of y is labelled"):
+        off = _fast(max_epochs=2, unsupervised_weight=0).fit(X, y_true)
+    assert default.unsupervised_weight_ == 0.0
+    assert set(default.history_[:, "train_consistency_loss"]) == {0.0}
+    np.testing.assert_array_equal(
+        default.predict_proba(X_test), off.predict_proba(X_test)
+    )
+
+
+@pytest.mark.parametrize("ensemble", ["pi", "temporal", "mean_teacher"])
+def test_history_records_both_losses(hidden_digits, ensemble):
+    X, y_partial, *_ = hidden_digits
+    clf = _fast(max_epochs=2, ensemble=ensemble).fit(X, y_partial)
+    supervised = clf.history_[:, "train_supervised_loss"]
+    consistency = clf.history_[:, "train_consistency_loss"]
+    assert all(np.isfinite(supervised)) and all(v >= 0 for v in consistency)
+    assert consistency[-1] > 0
+
+
+def test_mean_teacher_is_an_average_of_the_student(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    clf = _fast(max_epochs=2, ensemble="mean_teacher")
+    seen = {}
+
+    class Spy(MeanTeacher):
+        def on_train_end(self, net, **kwargs):
+            seen["teacher"] = {
+                k: v.clone() for k, v in self.teacher_.state_dict().items()
+            }
+            super().on_train_end(net, **kwargs)
+
+    clf.fit(X, y_partial)
+    teacher = dict(clf.callbacks_)["mean_teacher"]
+    assert teacher.decay == 0.99 and teacher.teacher_ is None  # released
+    assert (
+        teacher.n_updates_ == len(clf.history_) * clf.history_[-1, "train_batch_count"]
+    )
+    # The update rule, on a hand-made pair.
+    student = torch.nn.Linear(2, 1)
+    net = type("Net", (), {"module_": student})()
+    spy = Spy(decay=0.5)
+    spy.on_train_begin(net)
+    before = spy.teacher_.weight.clone()
+    with torch.no_grad():
+        student.weight.add_(1.0)
+    spy.update()  # first step: a = min(1 - 1/2, 0.5) = 0.5
+    torch.testing.assert_close(spy.teacher_.weight, before + 0.5)
+    spy.on_train_end(net)
+    torch.testing.assert_close(seen["teacher"]["weight"], before + 0.5)
+
+
+def test_mean_teacher_learns_from_unlabelled_rows(hidden_digits):
+    X, y_partial, _, X_test, y_test = hidden_digits
+    clf = _fast(max_epochs=6, ensemble="mean_teacher").fit(X, y_partial)
+    assert clf.score(X_test, y_test) > 0.6
+
+
+def test_rampdown_as_a_fraction(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    clf = _fast(max_epochs=4, rampdown_epochs=0.5, lr=0.01).fit(X, y_partial)
+    factor = dict(clf.callbacks_)["lr_rampdown"].lr_lambda
+    assert [factor(e) == 1.0 for e in range(4)] == [True, True, True, False]
+    assert clf.optimizer_.param_groups[0]["lr"] < 0.01
 
 
 def test_lr_rampdown(hidden_digits):

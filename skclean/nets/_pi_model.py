@@ -17,15 +17,26 @@ from .._labels import UNLABELED, labeled_mask
 from ..utils._stack import user_stacklevel
 from ._classifier import CNNClassifier
 from ._data import SemiSupervisedBatches, as_device_dataset
-from .callbacks import ConsistencyRampUp, LearningRateRampDown, TemporalEnsemble
+from .callbacks import (
+    ConsistencyRampUp,
+    LearningRateRampDown,
+    MeanTeacher,
+    TemporalEnsemble,
+)
 
 __all__ = ["PiModelClassifier"]
 
-_DEFAULT_UNSUPERVISED_WEIGHT = {"pi": 100.0, "temporal": 30.0}
+# Laine & Aila's w_max (Pi-model 100, temporal ensembling 30); the Mean Teacher
+# takes the Pi-model's. Their supervised loss is summed over a batch's labelled
+# rows and divided by the batch size, ours is the mean over the labelled rows:
+# their w_max * (labelled fraction) is our w_max.
+_DEFAULT_UNSUPERVISED_WEIGHT = {"pi": 100.0, "temporal": 30.0, "mean_teacher": 100.0}
+# Laine & Aila's temporal momentum; Tarvainen & Valpola's EMA decay.
+_DEFAULT_MOMENTUM = {"pi": None, "temporal": 0.6, "mean_teacher": 0.99}
 
 
 def translate(X, max_shift, generator=None):
-    """Shift each image of ``X`` (n, c, h, w) by up to ``max_shift`` pixels, zero-filled."""
+    """Shift each image of ``X`` (n, c, h, w) by up to ``max_shift`` pixels."""
     n, channels, height, width = X.shape
     padded = F.pad(X, (max_shift,) * 4)
     shifts = torch.randint(
@@ -58,12 +69,21 @@ class PiModelClassifier(CNNClassifier):
     - ``ensemble="temporal"``: one pass per batch; the target is an
       exponential moving average of each row's past predictions (momentum
       ``ensemble_momentum``, bias-corrected).
+    - ``ensemble="mean_teacher"`` (Tarvainen & Valpola, 2017): the target is
+      the softmax output, under another perturbation, of a teacher network
+      whose weights are an exponential moving average of the trained
+      network's (decay ``ensemble_momentum``); one backward pass per batch.
 
-    ``w(t)`` ramps up as ``exp(-5 (1 - t/T)^2)`` over ``rampup_epochs`` to
-    ``unsupervised_weight`` (times the labelled fraction when
-    ``scale_unsupervised_weight``), or stays fixed with ``rampup_epochs=0``.
-    Batches hold ``batch_size // 2`` labelled rows, drawn class-balanced, and
-    ``batch_size // 2`` unlabelled rows (Algorithm 1).
+    ``w(t)`` ramps up as ``exp(-5 (1 - t/T)^2)`` over the first
+    ``rampup_epochs`` (by default a quarter of ``max_epochs``) to
+    ``unsupervised_weight`` times the share of unlabelled rows
+    (``scale_unsupervised_weight``), so that the term fades when nearly every
+    row is labelled and is 0 when none is unlabelled. Batches hold
+    ``batch_size // 2`` labelled rows, drawn class-balanced, and
+    ``batch_size // 2`` unlabelled rows (Algorithm 1). ``history_`` records,
+    per epoch, the weight (``consistency_weight``) and the mean supervised and
+    consistency losses of the training batches (``train_supervised_loss``,
+    ``train_consistency_loss``).
 
     Everything else (modules, ``device="auto"``, ``random_state``, label
     types, pickling, skorch parameters) is as in
@@ -76,24 +96,36 @@ class PiModelClassifier(CNNClassifier):
         DeepCleanNet's CNN for images of at least 8x8 pixels, else an MLP). Use
         :class:`~skclean.nets.MLP` for the two-stage paper's MNIST network.
 
-    ensemble : {"pi", "temporal"}, default="pi"
-        Pi-model or temporal ensembling.
+    ensemble : {"pi", "temporal", "mean_teacher"}, default="pi"
+        Pi-model, temporal ensembling or Mean Teacher.
 
     unsupervised_weight : float, default=None
         Maximum consistency weight ``w_max``; None means Laine & Aila's 100
-        for the Pi-model and 30 for temporal ensembling.
+        for the Pi-model and the Mean Teacher and 30 for temporal ensembling.
+        The supervised loss is the mean over a batch's labelled rows, so this
+        is Laine & Aila's weight without their labelled-fraction factor,
+        which compensates for a supervised loss divided by the whole batch.
 
-    scale_unsupervised_weight : bool, default=True
-        Multiply ``unsupervised_weight`` by the fraction of labelled rows, as
-        Laine & Aila do.
+    scale_unsupervised_weight : {"unlabeled", "labeled"} or bool, \
+default="unlabeled"
+        Multiply ``unsupervised_weight`` by the fraction of unlabelled rows
+        (``"unlabeled"``: the term fades as labels cover the data and is 0
+        when every row is labelled), by the fraction of labelled rows
+        (``"labeled"``, or ``True``: Laine & Aila's factor, the default before
+        0.1.0, which with this supervised loss shrinks the term where it helps
+        most), or not at all (``False``).
 
-    rampup_epochs : int, default=10
-        Length of the Gaussian ramp-up of the consistency weight; 0 keeps it
-        fixed from the first epoch (the paper's large-scale setting).
+    rampup_epochs : int or float, default=0.25
+        Length of the Gaussian ramp-up of the consistency weight: a float in
+        (0, 1] is a fraction of ``max_epochs`` (0.25: about Laine & Aila's 80
+        of 300 epochs), an int a number of epochs; 0 keeps the weight fixed
+        from the first epoch (the paper's large-scale setting).
 
-    rampdown_epochs : int, default=0
-        Lower the learning rate over this many last epochs (Laine & Aila's
-        ramp-down); 0 keeps it constant.
+    rampdown_epochs : int or float, default=0
+        Lower the learning rate over the last epochs (Laine & Aila's
+        ramp-down), as a number of epochs (int) or a fraction of
+        ``max_epochs`` (float in (0, 1]); 0 leaves the learning rate to the
+        optimizer and any ``LRScheduler`` callback.
 
     noise_std : float, default=0.15
         Standard deviation of the Gaussian noise added to the inputs in training.
@@ -108,8 +140,10 @@ class PiModelClassifier(CNNClassifier):
         MNIST benchmark sets 1 for the MLP, which helps when few labels are
         kept (``benchmarks/results/two_stage_ablation.md``).
 
-    ensemble_momentum : float, default=0.6
-        Momentum of the temporal ensemble.
+    ensemble_momentum : float, default=None
+        Momentum of the temporal ensemble (None: 0.6, Laine & Aila) or decay
+        of the Mean Teacher's weight average (None: 0.99, Tarvainen &
+        Valpola); unused by the Pi-model.
 
     balance_classes : bool, default=True
         Draw the labelled half of each batch class-balanced (oversampling the
@@ -188,6 +222,9 @@ mixed_precision, channels_last, **kwargs
        Approach to Learning from Noisy Labels", WACV 2018.
     .. [2] S. Laine and T. Aila, "Temporal Ensembling for Semi-Supervised
        Learning", ICLR 2017.
+    .. [3] A. Tarvainen and H. Valpola, "Mean teachers are better role models:
+       Weight-averaged consistency targets improve semi-supervised deep
+       learning results", NeurIPS 2017.
 
     Examples
     --------
@@ -198,11 +235,13 @@ mixed_precision, channels_last, **kwargs
     >>> X = (X / 16).astype("float32")
     >>> y_partial = y.copy()
     >>> y_partial[np.random.RandomState(0).rand(len(y)) < 0.8] = -1  # hide 80%
-    >>> clf = PiModelClassifier(MLP, max_epochs=5, random_state=0)
+    >>> clf = PiModelClassifier(MLP, max_epochs=5, random_state=0, verbose=0)
     >>> clf.fit(X, y_partial).classes_
     array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     >>> bool(clf.score(X, y) > 0.7)
     True
+    >>> round(clf.unsupervised_weight_, 1)  # 100 x the share of unlabelled rows
+    78.6
     """
 
     _accepts_unlabeled = True
@@ -211,14 +250,20 @@ mixed_precision, channels_last, **kwargs
         **CNNClassifier._parameter_constraints,
         # "disable" would also drop the consistency ramp-up: no consistency term.
         "callbacks": [list, None],
-        "ensemble": [StrOptions({"pi", "temporal"})],
+        "ensemble": [StrOptions({"pi", "temporal", "mean_teacher"})],
         "unsupervised_weight": [Interval(Real, 0, None, closed="left"), None],
-        "scale_unsupervised_weight": ["boolean"],
-        "rampup_epochs": [Interval(Integral, 0, None, closed="left")],
-        "rampdown_epochs": [Interval(Integral, 0, None, closed="left")],
+        "scale_unsupervised_weight": [StrOptions({"unlabeled", "labeled"}), "boolean"],
+        "rampup_epochs": [
+            Interval(Integral, 0, None, closed="left"),
+            Interval(Real, 0, 1, closed="right"),
+        ],
+        "rampdown_epochs": [
+            Interval(Integral, 0, None, closed="left"),
+            Interval(Real, 0, 1, closed="right"),
+        ],
         "noise_std": [Interval(Real, 0, None, closed="left")],
         "translate": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
-        "ensemble_momentum": [Interval(Real, 0, 1, closed="left")],
+        "ensemble_momentum": [Interval(Real, 0, 1, closed="left"), None],
         "balance_classes": ["boolean"],
         "pretrained": [CNNClassifier, nn.Module, dict, StrOptions({"filter"}), None],
     }
@@ -229,12 +274,12 @@ mixed_precision, channels_last, **kwargs
         *,
         ensemble="pi",
         unsupervised_weight=None,
-        scale_unsupervised_weight=True,
-        rampup_epochs=10,
+        scale_unsupervised_weight="unlabeled",
+        rampup_epochs=0.25,
         rampdown_epochs=0,
         noise_std=0.15,
         translate="auto",
-        ensemble_momentum=0.6,
+        ensemble_momentum=None,
         balance_classes=True,
         pretrained=None,
         **kwargs,
@@ -258,15 +303,25 @@ mixed_precision, channels_last, **kwargs
         callbacks = super()._default_callbacks
         # Read before validation (get_params lists them): no truth test of arrays.
         schedules = [("consistency_rampup", ConsistencyRampUp(self.rampup_epochs))]
-        if isinstance(self.rampdown_epochs, Integral) and self.rampdown_epochs > 0:
-            ramp_down = LearningRateRampDown(self.max_epochs, self.rampdown_epochs)
+        rampdown = self.rampdown_epochs
+        if (
+            isinstance(rampdown, Real)
+            and not isinstance(rampdown, bool)
+            and rampdown > 0
+        ):
+            ramp_down = LearningRateRampDown(self.max_epochs, rampdown)
             schedules.append(
                 ("lr_rampdown", LRScheduler(policy=LambdaLR, lr_lambda=ramp_down))
             )
-        if isinstance(self.ensemble, str) and self.ensemble == "temporal":
-            schedules.append(
-                ("temporal_ensemble", TemporalEnsemble(self.ensemble_momentum))
-            )
+        ensemble = self.ensemble if isinstance(self.ensemble, str) else None
+        if ensemble in ("temporal", "mean_teacher"):
+            momentum = self.ensemble_momentum
+            if momentum is None:
+                momentum = _DEFAULT_MOMENTUM[ensemble]
+            if ensemble == "temporal":
+                schedules.append(("temporal_ensemble", TemporalEnsemble(momentum)))
+            else:
+                schedules.append(("mean_teacher", MeanTeacher(momentum)))
         return callbacks[:1] + schedules + callbacks[1:]
 
     # -- labels -------------------------------------------------------------
@@ -302,8 +357,11 @@ mixed_precision, channels_last, **kwargs
         w_max = self.unsupervised_weight
         if w_max is None:
             w_max = _DEFAULT_UNSUPERVISED_WEIGHT[self.ensemble]
-        if self.scale_unsupervised_weight:
-            w_max *= self.n_labeled_ / y_encoded.shape[0]
+        n_rows, scale = y_encoded.shape[0], self.scale_unsupervised_weight
+        if scale == "unlabeled":
+            w_max *= (n_rows - self.n_labeled_) / n_rows
+        elif scale is True or scale == "labeled":
+            w_max *= self.n_labeled_ / n_rows
         self.unsupervised_weight_ = float(w_max)
         self.consistency_weight_ = 0.0
         return X_valid, y_encoded
@@ -355,6 +413,26 @@ mixed_precision, channels_last, **kwargs
         self._shift = self._translation_shift()
         return self
 
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        # Looked up once per fit, not on every batch.
+        callbacks = dict(self.callbacks_)
+        self._targets_from = callbacks.get("temporal_ensemble") or callbacks.get(
+            "mean_teacher"
+        )
+
+    def on_epoch_begin(self, net, **kwargs):
+        super().on_epoch_begin(net, **kwargs)
+        self._loss_sums, self._loss_steps = None, 0
+
+    def on_epoch_end(self, net, **kwargs):
+        # One device-to-host copy per epoch for both means.
+        if self._loss_steps:
+            supervised, consistency = (self._loss_sums / self._loss_steps).tolist()
+            self.history.record("train_supervised_loss", supervised)
+            self.history.record("train_consistency_loss", consistency)
+        super().on_epoch_end(net, **kwargs)
+
     def get_iterator(self, dataset, training=False):
         """Half-labelled, half-unlabelled batches for training (Algorithm 1)."""
         base, indices = as_device_dataset(dataset)
@@ -377,6 +455,19 @@ mixed_precision, channels_last, **kwargs
         shape = getattr(self, "input_shape_", ())
         convolutional = any(isinstance(m, nn.Conv2d) for m in self.module_.modules())
         return 2 if convolutional and len(shape) == 3 and min(shape[1:]) >= 24 else 0
+
+    def _teacher_probs(self, teacher, X):
+        """The Mean Teacher's softmax output for a perturbed copy of ``X``."""
+        X = self._perturb(X)
+        if self.channels_last and X.ndim == 4:
+            X = X.contiguous(memory_format=torch.channels_last)
+        with torch.no_grad():
+            if not self.mixed_precision:
+                return torch.softmax(teacher(X), dim=1)
+            device_type = torch.device(self.device).type
+            with torch.autocast(device_type=device_type, dtype=torch.bfloat16):
+                logits = teacher(X)
+            return torch.softmax(logits.float(), dim=1)
 
     def _perturb(self, X):
         shift = self._shift
@@ -404,21 +495,39 @@ mixed_precision, channels_last, **kwargs
         inputs, y = batch
         X, rows = inputs["X"], inputs["rows"]
         logits = self._forward(self._perturb(X), **fit_params)
-        probs = torch.softmax(logits, dim=1)
-        if self.ensemble == "pi":
-            other = torch.softmax(self._forward(self._perturb(X), **fit_params), dim=1)
-            consistency = F.mse_loss(probs, other)
+        supervised = self._supervised_loss(logits, y, inputs.get("sample_weight"))
+        weight = self.consistency_weight_
+        if weight == 0:
+            # No unlabelled rows or no consistency term: no second pass, no target.
+            consistency = torch.zeros((), device=logits.device)
         else:
-            ensemble = dict(self.callbacks_)["temporal_ensemble"]
-            target = ensemble.targets(rows)
-            ensemble.record(rows, probs)
+            probs = torch.softmax(logits, dim=1)
+            if self.ensemble == "pi":
+                other = self._forward(self._perturb(X), **fit_params)
+                target = torch.softmax(other, dim=1)
+            elif self.ensemble == "mean_teacher":
+                target = self._teacher_probs(self._targets_from.teacher_, X)
+            else:
+                target = self._targets_from.targets(rows)
+                self._targets_from.record(rows, probs)
             consistency = (
                 F.mse_loss(probs, target) if target is not None else probs.sum() * 0.0
             )
-        supervised = self._supervised_loss(logits, y, inputs.get("sample_weight"))
-        loss = supervised + self.consistency_weight_ * consistency
+        loss = supervised + weight * consistency
         loss.backward()
+        losses = torch.stack((supervised.detach(), consistency.detach()))
+        self._loss_sums = (
+            losses if self._loss_sums is None else self._loss_sums + losses
+        )
+        self._loss_steps += 1
         return {"loss": loss, "y_pred": logits}
+
+    def train_step(self, batch, **fit_params):
+        """One optimizer step; the Mean Teacher's average follows it."""
+        step = super().train_step(batch, **fit_params)
+        if self.ensemble == "mean_teacher":
+            self._targets_from.update()
+        return step
 
     def validation_step(self, batch, **fit_params):
         """Loss on the labelled rows of a validation batch only."""

@@ -1,8 +1,10 @@
 """Training schedules and state of semi-supervised nets, as skorch callbacks."""
 
+import copy
 import math
 import re
 import sys
+from numbers import Integral
 
 import torch
 from skorch.callbacks import Callback
@@ -11,12 +13,42 @@ from skorch.callbacks import PrintLog as SkorchPrintLog
 __all__ = [
     "ConsistencyRampUp",
     "LearningRateRampDown",
+    "MeanTeacher",
     "PrintLog",
     "TemporalEnsemble",
     "gaussian_rampup",
+    "schedule_epochs",
 ]
 
 _ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def schedule_epochs(length, max_epochs):
+    """Length of a schedule in epochs: ``length`` epochs, or that share of the fit.
+
+    Parameters
+    ----------
+    length : int or float
+        An int is a number of epochs; a float in (0, 1] is a fraction of
+        ``max_epochs``, rounded to the nearest epoch.
+
+    max_epochs : int
+        Number of epochs of the fit.
+
+    Returns
+    -------
+    epochs : int
+        The schedule's length in epochs.
+
+    Examples
+    --------
+    >>> from skclean.nets.callbacks import schedule_epochs
+    >>> schedule_epochs(10, 300), schedule_epochs(0.25, 300), schedule_epochs(0.25, 30)
+    (10, 75, 8)
+    """
+    if isinstance(length, Integral):
+        return int(length)
+    return int(round(float(length) * max_epochs))
 
 
 def gaussian_rampup(epoch, rampup_epochs):
@@ -55,17 +87,20 @@ class ConsistencyRampUp(Callback):
 
     Parameters
     ----------
-    rampup_epochs : int, default=10
-        Length of the Gaussian ramp-up (:func:`gaussian_rampup`); 0 gives the
-        full weight from the first epoch.
+    rampup_epochs : int or float, default=0.25
+        Length of the Gaussian ramp-up (:func:`gaussian_rampup`): a number of
+        epochs (int), or a fraction of the net's ``max_epochs`` (float in
+        (0, 1], :func:`schedule_epochs`); 0 gives the full weight from the
+        first epoch.
     """
 
-    def __init__(self, rampup_epochs=10):
+    def __init__(self, rampup_epochs=0.25):
         self.rampup_epochs = rampup_epochs
 
     def on_epoch_begin(self, net, **kwargs):
         epoch = len(net.history) - 1  # the net opened this epoch's row already
-        ramp = gaussian_rampup(epoch, self.rampup_epochs)
+        length = schedule_epochs(self.rampup_epochs, net.max_epochs)
+        ramp = gaussian_rampup(epoch, length)
         net.consistency_weight_ = net.unsupervised_weight_ * ramp
         net.history.record("consistency_weight", net.consistency_weight_)
 
@@ -85,8 +120,9 @@ class LearningRateRampDown:
     max_epochs : int
         Number of epochs of the fit.
 
-    rampdown_epochs : int
-        Length of the ramp-down, in epochs.
+    rampdown_epochs : int or float
+        Length of the ramp-down: a number of epochs (int), or a fraction of
+        ``max_epochs`` (float in (0, 1], :func:`schedule_epochs`).
 
     Examples
     --------
@@ -101,10 +137,11 @@ class LearningRateRampDown:
         self.rampdown_epochs = rampdown_epochs
 
     def __call__(self, epoch):
+        length = schedule_epochs(self.rampdown_epochs, self.max_epochs)
         epochs_left = self.max_epochs - epoch
-        if epochs_left >= self.rampdown_epochs:
+        if epochs_left >= length:
             return 1.0
-        progress = 1.0 - epochs_left / self.rampdown_epochs
+        progress = 1.0 - epochs_left / length
         return math.exp(-12.5 * progress**2)
 
     def __repr__(self):
@@ -154,6 +191,63 @@ class TemporalEnsemble(Callback):
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         self.ensemble_, self.epoch_ = None, None
+
+
+class MeanTeacher(Callback):
+    """Tarvainen & Valpola's Mean Teacher: an EMA of the network's weights.
+
+    At the start of each fit the teacher is a copy of the net's module; after
+    every optimizer step :meth:`update` moves its parameters towards the
+    student's, ``teacher = a * teacher + (1 - a) * student`` with
+    ``a = min(1 - 1 / (step + 1), decay)`` (the paper's warm-up of the
+    average). Its batch-normalisation statistics follow its own forward
+    passes. The teacher is released when training ends: predictions use the
+    trained network (the student).
+
+    Parameters
+    ----------
+    decay : float, default=0.99
+        Largest weight of the past average at each update.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skclean.nets import MLP, PiModelClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> y = y.copy()
+    >>> y[np.random.RandomState(0).rand(len(y)) < 0.8] = -1
+    >>> clf = PiModelClassifier(MLP, ensemble="mean_teacher", max_epochs=2,
+    ...                         random_state=0, verbose=0)
+    >>> clf.fit((X / 16).astype("float32"), y).callbacks_[2][0]
+    'mean_teacher'
+    """
+
+    def __init__(self, decay=0.99):
+        self.decay = decay
+
+    def on_train_begin(self, net, **kwargs):
+        self.teacher_ = copy.deepcopy(net.module_)
+        for param in self.teacher_.parameters():
+            param.requires_grad_(False)
+        self._pairs = [
+            (t, s)
+            for t, s in zip(self.teacher_.parameters(), net.module_.parameters())
+            if t.is_floating_point()
+        ]
+        self.n_updates_ = 0
+
+    @torch.no_grad()
+    def update(self):
+        """Move the teacher's parameters towards the net's (one step)."""
+        self.n_updates_ += 1
+        alpha = min(1.0 - 1.0 / (self.n_updates_ + 1), self.decay)
+        teacher = [t for t, _ in self._pairs]
+        torch._foreach_mul_(teacher, alpha)
+        torch._foreach_add_(teacher, [s for _, s in self._pairs], alpha=1.0 - alpha)
+
+    def on_train_end(self, net, **kwargs):
+        self.teacher_, self._pairs = None, None
 
 
 class PrintLog(SkorchPrintLog):
