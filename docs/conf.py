@@ -1,6 +1,7 @@
 """Sphinx configuration of skclean's documentation.
 
-Build (warnings are errors, every gallery example is executed)::
+Build (warnings are errors; every gallery example and every Python code block
+of the pages is executed, see ``_ext/run_snippets.py``)::
 
     pip install -q -c .ci/constraints.txt -e ".[docs]"
     python -m sphinx -q -W --keep-going -b html docs docs/_build/html
@@ -25,6 +26,7 @@ os.environ.setdefault("MPLBACKEND", "agg")
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE / "_ext"))
 
 import skclean  # noqa: E402
 
@@ -43,6 +45,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "run_snippets",
 ]
 
 templates_path = ["_templates"]

@@ -1,16 +1,22 @@
 """Class probabilities of a classifier: out-of-fold, in-sample or given."""
 
+import time
+import warnings
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_predict
+from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_array
+
+from .utils._stack import user_stacklevel
 
 #: Number of principal components of the default estimator (fewer if X has fewer).
 _DEFAULT_N_COMPONENTS = 50
@@ -42,22 +48,97 @@ def make_estimator(estimator, X, n_train, rng):
     return clone(estimator)
 
 
-def class_probabilities(estimator, X, y, classes, *, cv, rng, n_jobs, owner):
+def _in_class_order(proba, estimator_classes, classes):
+    """Probability columns in the order of ``classes`` (zeros for unseen ones)."""
+    out = np.zeros((proba.shape[0], classes.shape[0]))
+    out[:, np.searchsorted(classes, estimator_classes)] = proba
+    return out
+
+
+def _verbose_estimator(estimator, verbose):
+    """``estimator``, with its own ``verbose`` on when ``verbose >= 2``.
+
+    For a net, that is its table of epochs.
+    """
+    if verbose >= 2 and "verbose" in estimator.get_params(deep=False):
+        estimator = clone(estimator).set_params(verbose=1)
+    return estimator
+
+
+def _fit_predict_fold(estimator, X, y, train, test, classes):
+    start = time.perf_counter()
+    fitted = clone(estimator).fit(_safe_indexing(X, train), y[train])
+    proba = fitted.predict_proba(_safe_indexing(X, test))
+    seconds = time.perf_counter() - start
+    return (
+        _in_class_order(proba, fitted.classes_, classes),
+        len(fitted.classes_),
+        seconds,
+    )
+
+
+def _say(owner, message):
+    print(f"[{owner}] {message}", flush=True)
+
+
+def class_probabilities(estimator, X, y, classes, *, cv, rng, n_jobs, owner, verbose=0):
     """Out-of-fold (or, with ``cv=None``, in-sample) class probabilities.
 
     Returns the probabilities, columns in the order of ``classes``, and the
     estimator: fitted on all rows when ``cv=None``, unfitted otherwise (its fold
-    copies are discarded).
+    copies are discarded). ``verbose >= 1`` prints a line per fitted model;
+    ``verbose >= 2`` also turns on the models' own ``verbose``.
     """
     if cv is None:
-        fitted = make_estimator(estimator, X, X.shape[0], rng)
+        fitted = _verbose_estimator(
+            make_estimator(estimator, X, X.shape[0], rng), verbose
+        )
+        start = time.perf_counter()
         fitted.fit(X, y)
-        proba = fitted.predict_proba(X)
-        # Put the columns in sorted class order whatever the estimator's.
-        columns = np.searchsorted(classes, fitted.classes_)
-        out = np.zeros((X.shape[0], classes.shape[0]))
-        out[:, columns] = proba
-        return out, fitted
+        if verbose:
+            _say(
+                owner,
+                f"fitted {type(fitted).__name__} on all {X.shape[0]} rows "
+                f"in {time.perf_counter() - start:.1f} s (in-sample probabilities)",
+            )
+        proba = _in_class_order(fitted.predict_proba(X), fitted.classes_, classes)
+        return proba, fitted
+    splits = _partition(cv, X, y, classes, rng, owner)
+    n_train = min(train.shape[0] for train, _ in splits)
+    unfitted = make_estimator(estimator, X, n_train, rng)
+    folds = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_predict_fold)(
+            _verbose_estimator(unfitted, verbose), X, y, train, test, classes
+        )
+        for train, test in splits
+    )
+    proba = np.zeros((X.shape[0], classes.shape[0]))
+    for i, ((fold_proba, n_seen, seconds), (_, test)) in enumerate(zip(folds, splits)):
+        proba[test] = fold_proba
+        if n_seen < classes.shape[0]:
+            # scikit-learn's cross_val_predict warns with the same words.
+            warnings.warn(
+                f"Number of classes in training fold ({n_seen}) does not match "
+                f"total number of classes ({classes.shape[0]}). Results may not "
+                "be appropriate for your use case.",
+                RuntimeWarning,
+                stacklevel=user_stacklevel(),
+            )
+        if verbose:
+            _say(
+                owner,
+                f"fold {i + 1}/{len(splits)}: fitted {type(unfitted).__name__}"
+                f" in {seconds:.1f} s",
+            )
+    return proba, unfitted
+
+
+def _partition(cv, X, y, classes, rng, owner):
+    """The (train, test) folds of ``cv``; their test parts must cover every row once.
+
+    An integer means stratified, shuffled folds, and every class needs that many
+    rows.
+    """
     if isinstance(cv, Integral):
         counts = np.bincount(np.searchsorted(classes, y), minlength=classes.size)
         rare = counts < cv
@@ -74,12 +155,14 @@ def class_probabilities(estimator, X, y, classes, *, cv, rng, n_jobs, owner):
     else:
         splitter = check_cv(cv, y, classifier=True)
     splits = list(splitter.split(X, y))
-    n_train = min(train.shape[0] for train, _ in splits)
-    unfitted = make_estimator(estimator, X, n_train, rng)
-    proba = cross_val_predict(
-        unfitted, X, y, cv=splits, method="predict_proba", n_jobs=n_jobs
-    )
-    return proba, unfitted
+    tested = np.sort(np.concatenate([test for _, test in splits]))
+    if not np.array_equal(tested, np.arange(X.shape[0])):
+        raise ValueError(
+            f"{owner}: the folds of cv must test every row exactly once (a "
+            "partition, as KFold or StratifiedKFold make) to give out-of-fold "
+            "probabilities for every row."
+        )
+    return splits
 
 
 def check_y_proba(y_proba, n_samples, classes):

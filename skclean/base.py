@@ -283,6 +283,13 @@ class BaseLabelSampler(SamplerMixin, OneToOneFeatureMixin, BaseEstimator):
         self.suggested_labels_ = decision.suggested_labels
         self.report_ = FilterReport.from_decision(y, classes, decision)
         self.sampling_strategy_ = dict(zip(classes.tolist(), self.report_["n_kept"]))
+        if getattr(self, "verbose", 0):
+            print(
+                f"[{type(self).__name__}] kept {int(np.sum(decision.keep))} of "
+                f"{y.shape[0]} labels; {int(np.sum(decision.label_issues))} "
+                "flagged as label issues",
+                flush=True,
+            )
         emptied = [c for c, n in self.sampling_strategy_.items() if n == 0]
         if emptied:
             warnings.warn(

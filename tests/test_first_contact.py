@@ -47,6 +47,15 @@ def test_flat_rows_after_images_are_flagged(digits):
         clf.predict(X.reshape(-1, 1, 8, 8))
 
 
+def test_flat_rows_after_flat_rows_are_not_flagged(digits):
+    X, y = digits
+    clf = _fast().fit(X, y)  # 64 columns: read as 8x8 images
+    assert clf.input_shape_ == (1, 8, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.predict(X)
+
+
 def test_pi_model_without_unlabelled_rows_is_flagged(digits):
     X, y = digits
     with pytest.warns(UserWarning, match="none is -1"):

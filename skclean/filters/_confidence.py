@@ -149,7 +149,13 @@ class ConfidenceRankFilter(BaseLabelFilter):
         paper's stage 2, :class:`~skclean.nets.PiModelClassifier`).
 
     n_jobs : int, default=None
-        Number of jobs of :func:`~sklearn.model_selection.cross_val_predict`.
+        Number of folds fitted in parallel (joblib), as in
+        :func:`~sklearn.model_selection.cross_val_predict`.
+
+    verbose : int, default=0
+        ``1`` prints a line per model fitted for the probabilities (with its
+        time) and a summary of the labels kept; ``2`` also turns on the
+        ``verbose`` of the models themselves (a network's table of epochs).
 
     random_state : int, RandomState instance or None, default=None
         Seed of the cross-validation shuffling and of the default estimator.
@@ -324,6 +330,7 @@ class ConfidenceRankFilter(BaseLabelFilter):
         "threshold": [Interval(Real, 0, 1, closed="both"), StrOptions({"auto"})],
         "min_fraction": [Interval(Real, 0, 1, closed="both")],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
 
@@ -338,6 +345,7 @@ class ConfidenceRankFilter(BaseLabelFilter):
         min_fraction=0.1,
         mode="drop",
         n_jobs=None,
+        verbose=0,
         random_state=None,
     ):
         self.estimator = estimator
@@ -346,6 +354,7 @@ class ConfidenceRankFilter(BaseLabelFilter):
         self.min_fraction = min_fraction
         self.mode = mode
         self.n_jobs = n_jobs
+        self.verbose = verbose
         self.random_state = random_state
 
     def fit_resample(self, X, y, *, y_proba=None, clean_mask=None):
@@ -443,6 +452,7 @@ class ConfidenceRankFilter(BaseLabelFilter):
             rng=rng,
             n_jobs=self.n_jobs,
             owner=type(self).__name__,
+            verbose=self.verbose,
         )
         return proba
 

@@ -92,7 +92,13 @@ class ClusterRelabeler(BaseLabelSampler):
         Number of K-means initialisations.
 
     n_jobs : int, default=None
-        Number of jobs of :func:`~sklearn.model_selection.cross_val_predict`.
+        Number of folds fitted in parallel (joblib), as in
+        :func:`~sklearn.model_selection.cross_val_predict`.
+
+    verbose : int, default=0
+        ``1`` prints a line per model fitted for the probabilities (with its
+        time) and a summary of the labels kept; ``2`` also turns on the
+        ``verbose`` of the models themselves (a network's table of epochs).
 
     random_state : int, RandomState instance or None, default=None
         Seed of the cross-validation shuffling, the default estimator and
@@ -194,6 +200,7 @@ class ClusterRelabeler(BaseLabelSampler):
         "relabel": [StrOptions({"overruled", "all"})],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
 
@@ -205,6 +212,7 @@ class ClusterRelabeler(BaseLabelSampler):
         relabel="overruled",
         n_init=10,
         n_jobs=None,
+        verbose=0,
         random_state=None,
     ):
         self.estimator = estimator
@@ -212,6 +220,7 @@ class ClusterRelabeler(BaseLabelSampler):
         self.relabel = relabel
         self.n_init = n_init
         self.n_jobs = n_jobs
+        self.verbose = verbose
         self.random_state = random_state
 
     def fit_resample(self, X, y, *, y_proba=None):
@@ -256,6 +265,7 @@ class ClusterRelabeler(BaseLabelSampler):
                 rng=rng,
                 n_jobs=self.n_jobs,
                 owner=type(self).__name__,
+                verbose=self.verbose,
             )
         n_distinct = np.unique(proba, axis=0).shape[0]
         if n_distinct < n_classes:

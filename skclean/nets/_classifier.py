@@ -369,7 +369,11 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
         if reset:
             _warn_if_unscaled_pixels(X_valid)
         elif getattr(X, "ndim", 2) <= 2 and len(self.input_shape_) == 3:
-            if not isinstance(self.input_shape, tuple | list):
+            # Flat rows are the normal input after a fit on flat rows (whose
+            # image shape was inferred); the warning is for a fit on images.
+            if self._fitted_on_images and not isinstance(
+                self.input_shape, tuple | list
+            ):
                 warnings.warn(
                     f"{type(self).__name__} was fitted on images of shape "
                     f"{self.input_shape_} and now gets flat rows: each row is read "
@@ -380,6 +384,7 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
         # Only numpy arrays may come image-shaped; everything else is 2-D.
         ndim = X.ndim if isinstance(X, np.ndarray) else 2
         if reset:
+            self._fitted_on_images = ndim > 2
             self.input_shape_ = _infer_input_shape(
                 np.reshape(X_valid, (X_valid.shape[0], *X.shape[1:]))
                 if ndim > 2
