@@ -118,7 +118,7 @@ def run_page_blocks(page, max_epochs=2):
     Returns ``None`` when every block ran, else ``(line, code, exception)`` of
     the first block that failed.
     """
-    page = Path(page)
+    page = Path(page).resolve()
     namespace = {"__name__": f"docs_{page.stem}"}
     cwd = os.getcwd()
     with tempfile.TemporaryDirectory() as folder:
