@@ -18,22 +18,26 @@ measures them.
   the precision of the labels each keeps.
 
 Run: ``OMP_NUM_THREADS=1 nice -n 10 python benchmarks/bench_default_filters.py``
+(about 45 min on one shared core). Provenance (commit, clean-tree flag), the
+machine and the load average are recorded through ``_common.Run`` before
+anything is fit; every row records its wall time, and the result files are
+rewritten after every row, so a stopped run keeps what it measured. ``--out``
+writes them elsewhere; the hidden ``--smoke`` runs one seed at toy size.
 """
 
-import argparse
 import json
-import os
-import platform
-import subprocess
-import sys
 import time
-from importlib import metadata
-from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results"
+try:
+    from . import _common
+except ImportError:
+    import _common
+
 NAME = "default_filters"
+#: Rows of the timing part: the whole MNIST training set.
+TIMING_ROWS = 60_000
 
 MNIST_SETTINGS = [
     ("none", "symmetric", 0.0),
@@ -208,12 +212,14 @@ def mnist_part(seeds, epochs, n_train, log):
     return out
 
 
-def timing_part(log):
+def timing_part(log, n_rows=None):
     """Both filters at their defaults on 60k MNIST, symmetric 0.5, one run each."""
     from skclean.datasets import load_noisy_dataset
     from skclean.filters import ConfidenceRankFilter, KMeansLabelFilter
 
-    data = load_noisy_dataset("mnist", kind="symmetric", rate=0.5, random_state=0)
+    data = load_noisy_dataset(
+        "mnist", kind="symmetric", rate=0.5, n_train=n_rows, random_state=0
+    )
     out = []
     for name, filt in (
         ("ConfidenceRankFilter()", ConfidenceRankFilter(random_state=0)),
@@ -232,54 +238,6 @@ def timing_part(log):
         log(r)
         out.append(r)
     return out
-
-
-def machine():
-    versions = {}
-    for pkg in (
-        "skclean",
-        "numpy",
-        "scipy",
-        "scikit-learn",
-        "imbalanced-learn",
-        "torch",
-        "skorch",
-        "cleanlab",
-    ):
-        try:
-            versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            pass
-
-    def git(*args):
-        return subprocess.run(
-            ["git", *args], capture_output=True, text=True, cwd=Path(__file__).parent
-        ).stdout.strip()
-
-    import torch
-
-    import skclean
-
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "python": platform.python_version(),
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-        "load_average": os.getloadavg(),
-        "versions": versions,
-        "git_commit": git("rev-parse", "HEAD"),
-        "skclean_path": str(Path(skclean.__file__).parent),
-        "dirty_paths": git("status", "--porcelain", "--", "skclean").splitlines(),
-        "command": " ".join(["python"] + sys.argv),
-        "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-
-
-def _cell(values, scale=100.0, digits=2):
-    values = scale * np.asarray(values)
-    return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
 
 
 def tables(results):
@@ -306,7 +264,7 @@ def tables(results):
             rs = [r for r in sub if r["row"] == row]
             acc = np.mean([r["accuracy"] for r in rs])
             lines.append(
-                f"| {row} | {_cell([r['accuracy'] for r in rs])} | "
+                f"| {row} | {_common.mean_std([100 * r['accuracy'] for r in rs])} | "
                 f"{100 * (acc - plain):+.2f} | "
                 f"{np.mean([r['kept'] for r in rs]):.3f} | "
                 f"{np.mean([r['precision'] for r in rs]):.3f} | "
@@ -318,19 +276,20 @@ def tables(results):
 
 
 def targets(results, verdicts, timing):
-    lines = [
-        "\n## Targets\n",
-        "| target | result | met |",
-        "| --- | --- | --- |",
-    ]
+    """The targets, each ``{"target", "result", "met"}`` (None: not measured)."""
+    out = []
     worst = {}
     for dataset, setting, clf, row, delta in verdicts:
         if row not in worst or delta < worst[row][0]:
             worst[row] = (delta, f"{dataset} {setting} {clf}")
     for row, (delta, where) in worst.items():
-        lines.append(
-            f"| {row} + classifier >= classifier - 0.3 points in every cell | "
-            f"worst cell: {delta:+.2f} ({where}) | {'yes' if delta >= -0.3 else 'no'} |"
+        out.append(
+            {
+                "target": f"{row} + classifier >= classifier - 0.3 points in every "
+                "cell",
+                "result": f"worst cell: {delta:+.2f} ({where})",
+                "met": bool(delta >= -0.3),
+            }
         )
     none = [
         r
@@ -341,10 +300,19 @@ def targets(results, verdicts, timing):
     ]
     if none:
         kept = np.mean([r["kept"] for r in none])
-        lines.append(
-            f"| no noise: KMeansLabelFilter() keeps >= 95% of the rows (MNIST) | "
-            f"{kept:.3f} | {'yes' if kept >= 0.95 else 'no'} |"
+        out.append(
+            {
+                "target": "no noise: KMeansLabelFilter() keeps >= 95% of the rows "
+                "(MNIST)",
+                "result": f"{kept:.3f}",
+                "met": bool(kept >= 0.95),
+            }
         )
+    ceiling = {
+        r["seed"]: r["accuracy"]
+        for r in results
+        if r["dataset"] == "mnist" and r["row"] == "clean labels (ceiling)"
+    }
     for setting in ("symmetric 0.5", "pairflip 0.45"):
         sub = [
             r for r in results if r["dataset"] == "mnist" and r["setting"] == setting
@@ -357,128 +325,154 @@ def targets(results, verdicts, timing):
         }
         best = max(ROWS[1:4], key=means.get)
         gain = 100 * (means[best] - means["plain"])
-        lines.append(
-            f"| {setting}, MLP: best default pipeline >= plain + 5 points | "
-            f"{best}: {gain:+.2f} | {'yes' if gain >= 5 else 'no'} |"
+        result = f"{best}: {gain:+.2f}"
+        if ceiling:
+            room = 100 * (np.mean(list(ceiling.values())) - means["plain"])
+            result += f" (clean-label ceiling: plain {room:+.2f})"
+        out.append(
+            {
+                "target": f"{setting}, MLP: best default pipeline >= plain + 5 points",
+                "result": result,
+                "met": bool(gain >= 5),
+            }
         )
     digits = [r for r in results if r["dataset"] == "digits"]
     if digits:
         ok = all(d >= 0 for ds, _, _, _, d in verdicts if ds == "digits")
-        lines.append(
-            "| digits demo: every default filter row above its plain classifier "
-            f"(3-seed means) | see the digits tables | {'yes' if ok else 'no'} |"
+        out.append(
+            {
+                "target": "digits demo: every default filter row above its plain "
+                "classifier (3-seed means)",
+                "result": "see the digits tables",
+                "met": ok,
+            }
         )
-    if timing:
-        t = {r["filter"]: r for r in timing}
+    t = {r["filter"]: r for r in timing}
+    if {"KMeansLabelFilter()", "ConfidenceRankFilter()"} <= set(t):
         km, cr = t["KMeansLabelFilter()"], t["ConfidenceRankFilter()"]
-        ok = km["precision"] >= 0.97 and km["kept"] >= 0.45
-        lines.append(
-            "| 60k MNIST, symmetric 0.5: KMeansLabelFilter() precision >= 0.97 "
-            f"with >= 45% kept | precision {km['precision']:.3f}, kept "
-            f"{km['kept']:.3f} | {'yes' if ok else 'no'} |"
+        out.append(
+            {
+                "target": "60k MNIST, symmetric 0.5: KMeansLabelFilter() "
+                "precision >= 0.97 with >= 45% kept",
+                "result": f"precision {km['precision']:.3f}, kept {km['kept']:.3f}",
+                "met": bool(km["precision"] >= 0.97 and km["kept"] >= 0.45),
+            }
         )
-        lines.append(
-            "| ... in no more time than ConfidenceRankFilter() (same run) | "
-            f"{km['seconds']:.1f} s vs {cr['seconds']:.1f} s | "
-            f"{'yes' if km['seconds'] <= cr['seconds'] else 'no'} |"
+        out.append(
+            {
+                "target": "... in no more time than ConfidenceRankFilter() (same run)",
+                "result": f"{km['seconds']:.1f} s vs {cr['seconds']:.1f} s",
+                "met": bool(km["seconds"] <= cr["seconds"]),
+            }
         )
-    lines.append(
-        "| symmetric 0.5 and pairflip 0.45, 50-epoch CNN on MNIST: best default "
-        "pipeline within 1.5 points of the clean-label ceiling | not run here "
-        "(the CNN rows belong to the end-to-end benchmark) | not measured |"
+    out.append(
+        {
+            "target": "symmetric 0.5 and pairflip 0.45, 50-epoch CNN on MNIST: best "
+            "default pipeline within 1.5 points of the clean-label ceiling",
+            "result": "not run here (the CNN rows belong to the end-to-end benchmark)",
+            "met": None,
+        }
     )
-    return lines
+    return out
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv=None):
+    parser = _common.base_parser(__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--mlp-epochs", type=int, default=10)
     parser.add_argument("--cnn-epochs", type=int, default=15)
     parser.add_argument("--n-train", type=int, default=10_000)
     parser.add_argument("--no-timing", action="store_true")
-    parser.add_argument("--name", default=NAME, help="results file name")
+    parser.add_argument("--name", default=None, help="results file name")
     parser.add_argument("--parts", nargs="+", default=["digits", "mnist", "timing"])
-    parser.add_argument(
-        "--render",
-        metavar="JSON",
-        help="rebuild the markdown of a results file without running anything",
-    )
-    args = parser.parse_args()
-    if args.render:
-        payload = json.loads(Path(args.render).read_text())
-        render(payload, Path(args.render).with_suffix(".md"))
-        return
+    args = parser.parse_args(argv)
+    default = parser.parse_args([])
+    args.timing_rows = None
+    if args.smoke:
+        args.seeds, args.mlp_epochs, args.cnn_epochs = [0], 1, 1
+        args.n_train, args.timing_rows = 1000, 2000
+    sizes = ("seeds", "mlp_epochs", "cnn_epochs", "n_train", "no_timing", "parts")
+    if args.smoke:
+        args.mode = "smoke"
+    elif all(getattr(args, k) == getattr(default, k) for k in sizes):
+        args.mode = "full"
+    else:
+        args.mode = "custom"
+    if args.name is None:
+        args.name = NAME if not args.smoke else f"{NAME}_smoke"
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
     import torch
 
     torch.set_num_threads(1)
-    info = machine()
-    start = time.time()
-
-    def log(r):
-        print(json.dumps(r), flush=True)
-
-    results, timing = [], []
-    if "digits" in args.parts:
-        results += digits_part(args.seeds, args.cnn_epochs, log)
-    if "mnist" in args.parts:
-        results += mnist_part(args.seeds, args.mlp_epochs, args.n_train, log)
-    if "timing" in args.parts and not args.no_timing:
-        timing = timing_part(log)
-    wall = time.time() - start
-    payload = {
-        "machine": info,
+    settings = {
+        "mode": args.mode,
         "seeds": args.seeds,
         "mlp_epochs": args.mlp_epochs,
         "cnn_epochs": args.cnn_epochs,
         "n_train": args.n_train,
-        "wall_seconds": wall,
-        "results": results,
-        "timing": timing,
+        "parts": args.parts,
+        "timing": "timing" in args.parts and not args.no_timing,
+        "timing_rows": args.timing_rows or TIMING_ROWS,
+        "mlp": "784-128-128-10, Adam 1e-3 annealed to 0 (cosine), batch 128",
+        "cnn": "DeepCleanNet's, batch 64",
+        "cleanlab": "CleanLearning(clf, cv_n_folds=3)",
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(payload, indent=2) + "\n")
-    render(payload, RESULTS / f"{args.name}.md")
+    # Provenance, machine and load average are recorded here, before any fit.
+    run = _common.Run(
+        args.name,
+        "Default filter vs no filter",
+        settings,
+        out=args.out,
+        measures_memory=False,
+    )
+    results, timing = [], []
+
+    def log(r):
+        print(json.dumps(r), flush=True)
+        (timing if "filter" in r else results).append(r)
+        write(run, results, timing, settings)
+
+    if "digits" in args.parts:
+        digits_part(args.seeds, args.cnn_epochs, log)
+    if "mnist" in args.parts:
+        mnist_part(args.seeds, args.mlp_epochs, args.n_train, log)
+    if settings["timing"]:
+        timing_part(log, args.timing_rows)
+    path = write(run, results, timing, settings)
+    print(path.with_suffix(".md").read_text())
 
 
-def render(payload, path):
-    """Write the markdown report of ``payload`` (what ``main`` measured)."""
-    info, results, timing = payload["machine"], payload["results"], payload["timing"]
-    seeds, wall = payload["seeds"], payload["wall_seconds"]
+def write(run, results, timing, settings):
+    """Write the JSON and markdown of what was measured so far."""
     body, verdicts = tables(results)
+    goals = targets(results, verdicts, timing) if results else []
     md = [
-        "# Default filter vs no filter\n",
-        "Generated by `benchmarks/bench_default_filters.py`; do not edit by hand.\n",
-        f"- Command: `{info['command']}`",
-        f"- Commit: {info['git_commit'][:10]}"
-        + (
-            f" (uncommitted changes under skclean/: {info['dirty_paths']})"
-            if info["dirty_paths"]
-            else " (skclean/ clean)"
-        ),
-        f"- Machine: {info['platform']}, {info['cpu_count']} CPUs (shared), torch "
-        f"threads {info['torch_threads']}, load average at start "
-        f"{[round(x, 1) for x in info['load_average']]}",
-        "- Packages: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
-        f"- Seeds: {seeds} (noise, subset, filters and classifiers)",
-        f"- MLP: 784-128-128-10, {payload['mlp_epochs']} epochs, Adam 1e-3 "
+        f"- Seeds: {settings['seeds']} (noise, subset, filters and classifiers)",
+        f"- MLP: 784-128-128-10, {settings['mlp_epochs']} epochs, Adam 1e-3 "
         "annealed to 0 (cosine), batch 128; CNN: DeepCleanNet's, "
-        f"{payload['cnn_epochs']} epochs, batch 64; cleanlab: "
+        f"{settings['cnn_epochs']} epochs, batch 64; cleanlab: "
         "`CleanLearning(clf, cv_n_folds=3)`",
-        f"- Wall time: {wall / 60:.1f} min",
         "",
         "Accuracy on the clean test labels after the final epoch, mean ± std "
         "over seeds; 'vs plain' in points. Kept: fraction of training rows "
         "handed to the classifier (cleanlab: rows not flagged). Precision: "
         "fraction of those labels that are right (ClusterRelabeler: after "
-        "relabelling). Fit seconds include the filter.",
-        *targets(results, verdicts, timing),
+        "relabelling). Fit seconds: wall time of the row, filter included (mean "
+        "over seeds; every row's time is in the JSON).",
+        "\n## Targets\n",
+        _common.markdown_table([{**t, "met": _common.verdict(t["met"])} for t in goals])
+        if goals
+        else "None evaluated yet.",
         "\n## Tables",
         *body,
     ]
     if timing:
         md += [
-            "\n## Timing on 60,000 MNIST images, symmetric 0.5\n",
+            f"\n## Timing on {settings['timing_rows']:,} MNIST images, symmetric 0.5\n",
             "One fit of each, one after the other in the same process, one "
             "thread, on a shared machine: the times carry its contention.\n",
             "| filter | fit seconds | kept | precision |",
@@ -489,8 +483,8 @@ def render(payload, path):
                 for r in timing
             ],
         ]
-    path.write_text("\n".join(md) + "\n")
-    print("\n".join(md))
+    payload = {"results": results, "timing": timing, "targets": goals}
+    return run.write(payload, "\n".join(md))
 
 
 if __name__ == "__main__":

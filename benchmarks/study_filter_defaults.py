@@ -167,7 +167,7 @@ def kmeans_candidates(X, y, seed):
     """
     n, n_classes = y.shape[0], np.unique(y).size
     t0 = time.perf_counter()
-    default = KMeansLabelFilter(random_state=seed).fit(X, y)
+    default = KMeansLabelFilter(selection="agreement", random_state=seed).fit(X, y)
     times = {"KMeansLabelFilter() fit": time.perf_counter() - t0}
     P = default.y_proba_
     Z = np.sqrt(P)
@@ -205,6 +205,58 @@ def kmeans_candidates(X, y, seed):
         default.kept_mask_ | ~disputed,
     )
     out["CL row rule (keep undisputed rows)"] = (None, ~disputed)
+    return out, times
+
+
+def undisputed_variant(filt, y, max_disputed, max_rival_share):
+    """The kept mask of ``selection="undisputed"`` with other constants, on the
+    clusters and out-of-fold probabilities of the fitted ``filt`` (same code
+    path as the filter, its two constants patched)."""
+    from unittest import mock
+
+    from skclean.filters import _kmeans
+
+    P, n_clusters = filt.y_proba_, filt.n_clusters
+    keep = np.zeros(y.shape[0], bool)
+    with mock.patch.multiple(
+        _kmeans, _MAX_DISPUTED=max_disputed, _MAX_RIVAL_SHARE=max_rival_share
+    ):
+        rivals = _kmeans._rival_classes(P, y)
+        for k in range(P.shape[1]):
+            rows = np.flatnonzero(y == k)
+            _, keep[rows] = _kmeans._undisputed_clusters(
+                rivals[rows], P[rows], k, filt.cluster_labels_[rows], n_clusters
+            )
+    return keep
+
+
+def kmeans_threshold_candidates(X, y, seed):
+    """Fourth round: the disputed-fraction bar of ``selection="undisputed"`` and
+    its keeping of the undisputed rows of rejected clusters (``rescue``: when
+    no rival class holds half of the cluster's disputed rows; ``always``;
+    ``never``)."""
+    n = y.shape[0]
+    t0 = time.perf_counter()
+    filt = KMeansLabelFilter(selection="undisputed", random_state=seed).fit(X, y)
+    times = {"KMeansLabelFilter(selection='undisputed') fit": time.perf_counter() - t0}
+    agreement = KMeansLabelFilter(selection="agreement", random_state=seed)
+    out = {
+        "no filter": (None, np.ones(n, bool)),
+        "agreement (previous default)": (None, agreement.fit(X, y).kept_mask_),
+    }
+    variants = [
+        ("1/3", 1 / 3, "never", 0.0),
+        ("1/3", 1 / 3, "rescue", 0.5),
+        ("1/3", 1 / 3, "always", 1.01),
+        ("0.4", 0.4, "rescue", 0.5),
+        ("1/2", 0.5, "never", 0.0),
+        ("1/2", 0.5, "rescue", 0.5),
+    ]
+    for bar, max_disputed, rescue, share in variants:
+        out[f"undisputed, disputed < {bar}, undisputed rows: {rescue}"] = (
+            None,
+            undisputed_variant(filt, y, max_disputed, share),
+        )
     return out, times
 
 
@@ -492,16 +544,21 @@ def confidence_round(args):
             write_round(run, rows, ["MLP"], intro)
 
 
-def kmeans_round(args):
-    """Round 3: KMeansLabelFilter cluster rules (agreement vs disputed)."""
-    name = f"{NAME}_kmeans"
-    run = start_run(
-        args, name, "KMeansLabelFilter cluster rules: development study, round 3"
+def kmeans_round(args, thresholds=False):
+    """Round 3: KMeansLabelFilter cluster rules (agreement vs disputed);
+    ``thresholds``: round 4, the constants of ``selection="undisputed"``."""
+    name = f"{NAME}_kmeans" + ("_thresholds" if thresholds else "")
+    title = "KMeansLabelFilter cluster rules: development study, round " + (
+        "4 (undisputed: disputed bar and undisputed rows of rejected clusters)"
+        if thresholds
+        else "3"
     )
+    run = start_run(args, name, title)
+    make = kmeans_threshold_candidates if thresholds else kmeans_candidates
     intro = [
         f"Seeds: {args.seeds}; MLP epochs: {args.epochs}; MNIST rows: "
         f"{args.n_train}; digits with LogisticRegression and the MLP. "
-        "Candidates: `kmeans_candidates` (every rule on the square-rooted "
+        f"Candidates: `{make.__name__}` (every rule on the square-rooted "
         "out-of-fold probabilities of `KMeansLabelFilter()`, same K-means "
         "seeds). 'disputed': the row's label is beaten by a class j with "
         "P(j) >= t_j, t_j the mean P(j) over the rows labelled j (confident "
@@ -530,7 +587,7 @@ def kmeans_round(args):
                 classifiers,
                 args.epochs,
                 n_train,
-                make=kmeans_candidates,
+                make=make,
             )
             rows += r
             times.append({"dataset": dataset, "setting": label, "seed": seed, **t})
@@ -553,6 +610,11 @@ def main(argv=None):
         action="store_true",
         help="third round: KMeansLabelFilter cluster rules, digits and MNIST",
     )
+    parser.add_argument(
+        "--kmeans-threshold-round",
+        action="store_true",
+        help="fourth round: the constants of KMeansLabelFilter's undisputed rule",
+    )
     args = parser.parse_args(argv)
     try:
         import torch
@@ -562,8 +624,8 @@ def main(argv=None):
         pass
     if args.confidence_round:
         return confidence_round(args)
-    if args.kmeans_round:
-        return kmeans_round(args)
+    if args.kmeans_round or args.kmeans_threshold_round:
+        return kmeans_round(args, thresholds=args.kmeans_threshold_round)
     run = start_run(args, NAME, "Filter defaults: development study")
     intro = [
         f"Seeds: {args.seeds}; MLP epochs: {args.epochs}; MNIST rows: "

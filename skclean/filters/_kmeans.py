@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array
 
-from .._probabilities import class_probabilities
+from .._probabilities import class_probabilities, per_class_thresholds
 from ..base import BaseLabelFilter, LabelDecision
 from ._neighbors import neighbors_estimator
 
@@ -19,7 +19,45 @@ __all__ = ["KMeansLabelFilter"]
 #: ``algorithm="auto"`` switches to MiniBatchKMeans above this many rows per label.
 _MINIBATCH_MIN_ROWS = 50_000
 
-_SELECTIONS = ("auto", "agreement", "farthest", "largest", "compact")
+_SELECTIONS = ("auto", "undisputed", "agreement", "farthest", "largest", "compact")
+
+#: ``"undisputed"`` rejects a cluster when at least this fraction of its rows
+#: is confidently another class.
+_MAX_DISPUTED = 1 / 3
+#: ... and keeps the undisputed rows of a rejected cluster when no single rival
+#: class holds this fraction of its disputed rows (wrong labels from many
+#: classes, as under symmetric noise).
+_MAX_RIVAL_SHARE = 0.5
+
+
+def _rival_classes(proba, y_index):
+    """Per row, the class that confidently disputes its label, or -1.
+
+    Class ``j`` disputes a row labelled ``k != j`` when ``P(j) >= t_j`` (the
+    per-class thresholds of confident learning) and ``P(j) > P(k)``; of several
+    such classes, the most probable.
+    """
+    rows = np.arange(proba.shape[0])
+    own = proba[rows, y_index]
+    rival = (proba >= per_class_thresholds(y_index, proba)) & (proba > own[:, None])
+    rival[rows, y_index] = False
+    return np.where(rival.any(axis=1), np.where(rival, proba, -1.0).argmax(axis=1), -1)
+
+
+def _clusters_where(passes, flags, proba_label, k, labels, n_clusters):
+    """Clusters whose fraction of ``flags`` rows ``passes``.
+
+    If there is none, the cluster whose rows give label ``k`` the highest mean
+    probability, so that no label is emptied.
+    """
+    counts = np.bincount(labels, minlength=n_clusters)
+    size = np.maximum(counts, 1)
+    rate = np.bincount(labels, weights=flags, minlength=n_clusters) / size
+    kept = np.flatnonzero((counts > 0) & passes(rate))
+    if kept.size == 0:
+        mean = np.bincount(labels, weights=proba_label[:, k], minlength=n_clusters)
+        kept = np.array([int(np.argmax(np.where(counts > 0, mean / size, -1.0)))])
+    return kept
 
 
 def _agreeing_clusters(proba_label, k, labels, n_clusters):
@@ -29,14 +67,35 @@ def _agreeing_clusters(proba_label, k, labels, n_clusters):
     probability, so that no label is emptied.
     """
     agree = proba_label[:, k] >= proba_label.max(axis=1)
-    counts = np.bincount(labels, minlength=n_clusters)
-    size = np.maximum(counts, 1)
-    rate = np.bincount(labels, weights=agree, minlength=n_clusters) / size
-    kept = np.flatnonzero((counts > 0) & (rate >= 0.5))
-    if kept.size == 0:
-        mean = np.bincount(labels, weights=proba_label[:, k], minlength=n_clusters)
-        kept = np.array([int(np.argmax(np.where(counts > 0, mean / size, -1.0)))])
-    return kept
+    return _clusters_where(
+        lambda rate: rate >= 0.5, agree, proba_label, k, labels, n_clusters
+    )
+
+
+def _undisputed_clusters(rivals_label, proba_label, k, labels, n_clusters):
+    """Clusters where fewer than ``_MAX_DISPUTED`` of the rows are disputed.
+
+    ``rivals_label`` holds each row's disputing class (-1: none). Returns the
+    kept clusters and the mask of the label's rows kept: the rows of the kept
+    clusters, and the undisputed rows of each rejected cluster whose disputed
+    rows are spread over rival classes (none holds ``_MAX_RIVAL_SHARE`` of
+    them).
+    """
+    disputed = rivals_label >= 0
+    kept = _clusters_where(
+        lambda rate: rate < _MAX_DISPUTED,
+        disputed,
+        proba_label,
+        k,
+        labels,
+        n_clusters,
+    )
+    keep = np.isin(labels, kept)
+    for cluster in np.setdiff1d(np.unique(labels), kept):
+        rivals = rivals_label[(labels == cluster) & disputed]
+        if rivals.size and np.bincount(rivals).max() < _MAX_RIVAL_SHARE * rivals.size:
+            keep |= (labels == cluster) & ~disputed
+    return kept, keep
 
 
 def _rank_clusters(selection, X_label, labels, centers, global_center):
@@ -132,12 +191,21 @@ class KMeansLabelFilter(BaseLabelFilter):
         needs at least this many rows. ``1`` keeps every label (a no-filter
         baseline, e.g. in a grid search).
 
-    selection : {"auto", "agreement", "farthest", "largest", "compact"} or \
-            callable, default="auto"
+    selection : {"auto", "undisputed", "agreement", "farthest", "largest", \
+            "compact"} or callable, default="auto"
         How to choose the cluster(s) to keep within each label:
 
         - ``"auto"``: ``"agreement"`` with ``features="auto"``, ``"farthest"``
           with any other ``features``.
+        - ``"undisputed"`` (needs ``features="auto"``): every cluster in which
+          fewer than a third of the rows are confidently another class (a
+          class ``j`` with ``P(j) >= t_j`` is more probable than the label,
+          ``t_j`` the mean ``P(j)`` over the rows labelled ``j``: confident
+          learning's per-class thresholds); in a rejected cluster whose
+          disputed rows are spread over several classes (none holds half of
+          them), its undisputed rows are kept too. If no cluster qualifies,
+          the cluster whose rows give the label the highest mean probability.
+          ``n_keep`` is not used.
         - ``"agreement"`` (needs ``features="auto"``): every cluster in which
           at least half the rows have the label as their most probable class
           (out of fold); if there is none, the cluster whose rows give the
@@ -283,22 +351,22 @@ class KMeansLabelFilter(BaseLabelFilter):
 
     **The defaults** were chosen on a noisy validation split
     (``benchmarks/study_filter_defaults.py``, results in
-    ``benchmarks/results/study_filter_defaults.md``) so that the filter
-    followed by a classifier is not worse than the classifier alone, with or
-    without noise. Measured afterwards on clean test labels
+    ``benchmarks/results/study_filter_defaults.md``) so that the filter followed
+    by a classifier is not worse than the classifier alone, with or without
+    noise. Measured afterwards on clean test labels
     (``benchmarks/results/default_filters.md``, 3 seeds), they keep 99.9% of
     clean MNIST labels, gain 5 points on digits with 40% wrong labels and 23
-    points on MNIST with 45% pair-flip noise (MLP), but lose 0.8 points at
-    20% symmetric noise, where the network alone already resists the noise,
-    and 2.6 points at 60% asymmetric noise (see below). In the space of square-rooted out-of-fold probabilities,
-    the wrongly labelled rows of a label sit near the corners of their true
-    classes, away from the right ones, whatever the noise process
-    (symmetric, pair-flip or asymmetric); and since the probabilities are
-    out of fold, a wrong label is rarely its row's most probable class, which
-    is what ``"agreement"`` checks. When a noise process makes the wrong
-    label the most frequent one for some class (e.g. 60% of the 2s labelled
-    7), the classifier learns it and no rule on these probabilities can
-    undo it; :class:`ClusterRelabeler` can, and should go in front.
+    points on MNIST with 45% pair-flip noise (MLP), but lose 0.8 points at 20%
+    symmetric noise, where the network alone already resists the noise, and 2.6
+    points at 60% asymmetric noise (see below). In the space of square-rooted
+    out-of-fold probabilities, the wrongly labelled rows of a label sit near the
+    corners of their true classes, away from the right ones, whatever the noise
+    process (symmetric, pair-flip or asymmetric); and since the probabilities
+    are out of fold, a wrong label is rarely its row's most probable class,
+    which is what ``"agreement"`` checks. When a noise process makes the wrong
+    label the most frequent one for some class (e.g. 60% of the 2s labelled 7),
+    the classifier learns it and no rule on these probabilities can undo it;
+    :class:`ClusterRelabeler` can, and should go in front.
 
     The k-nearest-neighbours classifier makes ``features="auto"`` quadratic
     in the number of rows (it takes about as long as
@@ -408,6 +476,11 @@ class KMeansLabelFilter(BaseLabelFilter):
         selection = self._resolve_selection()
         Z = self._embed(X, y, classes, counts, skip_auto=self.n_clusters == 1)
         global_center = np.asarray(Z.mean(axis=0), dtype=np.float64).ravel()
+        rivals = (
+            _rival_classes(self.y_proba_, y_index)
+            if selection == "undisputed"
+            else None
+        )
         rng = check_random_state(self.random_state)
         keep = np.zeros(y.shape[0], dtype=bool)
         quality = np.ones(y.shape[0])
@@ -419,11 +492,18 @@ class KMeansLabelFilter(BaseLabelFilter):
             kmeans = self._make_kmeans(rows.size, rng.randint(np.iinfo(np.int32).max))
             labels = kmeans.fit_predict(Z_label)
             centers = kmeans.cluster_centers_
-            kept = self._choose_clusters(
-                selection, k, label, rows, Z_label, labels, centers, global_center
+            kept, keep[rows] = self._choose_clusters(
+                selection,
+                k,
+                label,
+                rows,
+                Z_label,
+                labels,
+                centers,
+                global_center,
+                rivals,
             )
             cluster_labels[rows] = labels
-            keep[rows] = np.isin(labels, kept)
             quality[rows] = _cluster_quality(Z_label, centers, kept)
             centers_by_label[label] = centers
             kept_by_label[label] = kept
@@ -441,29 +521,39 @@ class KMeansLabelFilter(BaseLabelFilter):
             return lambda *args: 0
         if self.selection == "auto":
             return "agreement" if self._is_auto_features() else "farthest"
-        if self.selection == "agreement" and not self._is_auto_features():
+        if (
+            self.selection in ("undisputed", "agreement")
+            and not self._is_auto_features()
+        ):
             raise ValueError(
-                'selection="agreement" reads the out-of-fold class probabilities '
-                'that features="auto" computes; it cannot be used with '
-                f'features={self.features!r}. Use features="auto" or another '
+                f'selection="{self.selection}" reads the out-of-fold class '
+                'probabilities that features="auto" computes; it cannot be used '
+                f'with features={self.features!r}. Use features="auto" or another '
                 "selection."
             )
         return self.selection
 
     def _choose_clusters(
-        self, selection, k, label, rows, Z_label, labels, centers, global_center
+        self, selection, k, label, rows, Z_label, labels, centers, global_center, rivals
     ):
-        """The kept clusters of label ``label`` (the ``k``-th class)."""
+        """The kept clusters of label ``label`` (the ``k``-th class) and the
+        mask of its kept rows."""
         if callable(selection):
-            return _check_selected(
+            kept = _check_selected(
                 selection(Z_label, labels, centers, global_center),
                 self.n_clusters,
                 label,
             )
-        if selection == "agreement":
-            return _agreeing_clusters(self.y_proba_[rows], k, labels, self.n_clusters)
-        order = _rank_clusters(selection, Z_label, labels, centers, global_center)
-        return np.sort(order[: self.n_keep])
+        elif selection == "undisputed":
+            return _undisputed_clusters(
+                rivals[rows], self.y_proba_[rows], k, labels, self.n_clusters
+            )
+        elif selection == "agreement":
+            kept = _agreeing_clusters(self.y_proba_[rows], k, labels, self.n_clusters)
+        else:
+            order = _rank_clusters(selection, Z_label, labels, centers, global_center)
+            kept = np.sort(order[: self.n_keep])
+        return kept, np.isin(labels, kept)
 
     def _is_auto_features(self):
         return isinstance(self.features, str) and self.features == "auto"
