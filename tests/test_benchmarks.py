@@ -236,3 +236,42 @@ def test_make_results_copes_with_default_filters_without_provenance(tmp_path):
     assert "## Default filters against no filter" in text
     assert make_results.NOT_UNDER_PROTOCOL in text
     assert "## Label audit (find_label_issues" in text
+
+
+def _smoke(script, tmp_path):
+    subprocess.run(
+        [sys.executable, f"benchmarks/{script}", "--smoke", "--out", str(tmp_path)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+
+
+def test_pi_speed_smoke_writes_the_ratio_and_its_target(tmp_path):
+    _smoke("bench_pi_speed.py", tmp_path)
+    result = json.loads((tmp_path / "pi_speed_mlp_cpu_smoke.json").read_text())
+    assert make_results.under_protocol(result)
+    assert set(result["median_seconds_per_epoch"]) == {"loop", "PiModelClassifier"}
+    assert result["targets"][0]["met"] in (True, False)
+    assert (tmp_path / "pi_speed_mlp_cpu_smoke.md").exists()
+
+
+@pytest.mark.slow
+def test_semi_supervised_smoke_runs_every_part(tmp_path):
+    _smoke("bench_semi_supervised.py", tmp_path)
+    for part in ("mlp", "no_unlabelled", "cnn", "two_stage"):
+        path = tmp_path / f"semi_supervised_{part}_smoke.json"
+        result = json.loads(path.read_text())
+        assert result["settings"]["mode"] == "smoke"
+        assert make_results.under_protocol(result)
+        assert result["default_ensemble"] in ("pi", "temporal", "mean teacher")
+        for by_row in result["results"].values():
+            for by_seed in by_row.values():
+                for record in by_seed.values():
+                    epochs = result["settings"]["epochs"]
+                    assert len(record["test_acc"]) == epochs
+                    assert len(record["train_consistency_loss"]) == epochs
+        for target in result["targets"]:
+            assert target["met"] in (True, False, None)
+        assert (tmp_path / f"semi_supervised_{part}_smoke.md").exists()

@@ -132,13 +132,14 @@ default="unlabeled"
 
     translate : int or "auto", default="auto"
         Largest random translation, in pixels, of image inputs in training.
-        ``"auto"``: 2 pixels (Laine & Aila) when the module is convolutional
-        and the images' smaller side is at least 24 pixels (MNIST, CIFAR-10);
-        none for fully connected modules (the two-stage paper's MLP uses input
-        noise only), for smaller images such as 8x8 digits, where a 2-pixel
-        shift destroys the digit, and for non-image inputs. The two-stage
-        MNIST benchmark sets 1 for the MLP, which helps when few labels are
-        kept (``benchmarks/results/two_stage_ablation.md``).
+        ``"auto"``: 2 pixels (Laine & Aila's setting) when the inputs are
+        images whose smaller side is at least 24 pixels (MNIST, CIFAR-10, or
+        flat rows of 784 pixels, read as 28x28 images), whatever the module:
+        the fully connected :class:`~skclean.nets.MLP` gains from it too
+        (``benchmarks/results/semi_supervised_mlp.md``, rows without
+        translation); none for smaller images such as 8x8 digits, where a
+        2-pixel shift destroys the digit, and for non-image inputs. Before
+        0.1.0, ``"auto"`` gave no translation for fully connected modules.
 
     ensemble_momentum : float, default=None
         Momentum of the temporal ensemble (None: 0.6, Laine & Aila) or decay
@@ -448,13 +449,12 @@ mixed_precision, channels_last, **kwargs
         )
 
     def _translation_shift(self):
-        """Pixels of random translation: ``translate``, or for "auto" 2 px for a
-        convolutional module on images of at least 24x24 (Laine & Aila's setting)."""
+        """Pixels of random translation: ``translate``, or for "auto" 2 px on
+        images of at least 24x24 (Laine & Aila's setting)."""
         if self.translate != "auto":
             return self.translate
         shape = getattr(self, "input_shape_", ())
-        convolutional = any(isinstance(m, nn.Conv2d) for m in self.module_.modules())
-        return 2 if convolutional and len(shape) == 3 and min(shape[1:]) >= 24 else 0
+        return 2 if len(shape) == 3 and min(shape[1:]) >= 24 else 0
 
     def _teacher_probs(self, teacher, X):
         """The Mean Teacher's softmax output for a perturbed copy of ``X``."""
