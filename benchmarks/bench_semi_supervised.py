@@ -163,7 +163,10 @@ def fit_row(row, data, y_partial, module, epochs, seed):
 
 def choose_default(results):
     """The ensemble with the best mean last-10 validation accuracy, 400 labels (MLP)."""
-    key = "400" if "400" in results else sorted(results, key=int)[0]
+    counts = [key for key in results if key.isdigit()]
+    if not counts:
+        return None, "not chosen in this part"
+    key = "400" if "400" in counts else sorted(counts, key=int)[0]
     by_row = results[key]
     means = {
         row: np.mean([r["last10_valid_accuracy"] for r in by_row[row].values()])
@@ -219,7 +222,17 @@ def target(text, value, threshold):
 
 
 def part_targets(part, results, default):
-    """The issue's targets for one part, judged on the default ensemble's row."""
+    """The issue's targets for one part, judged on the default ensemble's row.
+
+    Without a default (a part run on its own), each ensemble's row is judged,
+    its name in brackets after the target.
+    """
+    if default is None:
+        return [
+            {**t, "target": f"{t['target']} [{ensemble}]", "ensemble": ensemble}
+            for ensemble in ENSEMBLES
+            for t in part_targets(part, results, ensemble)
+        ]
 
     def gap(setting, base):
         rows = results.get(setting, {})
@@ -296,7 +309,8 @@ def curves_png(results, path, setting="400"):
                 ax.plot(np.arange(1, len(curve) + 1), curve, label=row)
         ax.set_xlabel("epoch")
         ax.set_title(label)
-    axes[0].legend(fontsize=8)
+    if by_row:
+        axes[0].legend(fontsize=8)
     axes[1].set_yscale("log")
     fig.suptitle(f"MLP, {setting} labels of 10,000 MNIST rows, mean over seeds")
     fig.tight_layout()
@@ -355,8 +369,11 @@ def run_part(part, args, default=None):
     module = DeepCleanCNN if part == "cnn" else MLP
 
     def write():
-        chosen, on = (default, "the mlp part") if default else choose_default(results)
-        on = on if default else f"{on} labels, this part"
+        if default:
+            chosen, on = default, "the mlp part"
+        else:
+            chosen, on = choose_default(results)
+            on = f"{on} labels, this part" if chosen else on
         targets = part_targets(part, results, chosen)
         payload = {"results": results, "default_ensemble": chosen, "targets": targets}
         body = to_markdown(part, results, chosen, on, targets, settings, skipped)
