@@ -56,11 +56,82 @@ def test_defaults_beat_raw_pixels_under_noise(noisy_digits):
     assert steps == ["pca", "kneighborsclassifier"]
 
 
+def test_auto_is_undisputed_with_the_auto_features(noisy_digits):
+    X, y, _ = noisy_digits
+    filt = KMeansLabelFilter(selection="undisputed", random_state=0).fit(X, y)
+    auto = KMeansLabelFilter(random_state=0).fit(X, y)
+    np.testing.assert_array_equal(filt.kept_mask_, auto.kept_mask_)
+    rivals = _kmeans._rival_classes(filt.y_proba_, y)
+    for k, kept in filt.kept_clusters_.items():
+        rows = y == k
+        in_kept = rows & np.isin(filt.cluster_labels_, kept)
+        # Every row of a kept cluster is kept; outside them, only undisputed rows.
+        assert filt.kept_mask_[in_kept].all()
+        assert (rivals[rows & filt.kept_mask_ & ~in_kept] == -1).all()
+        for cluster in range(2):
+            in_cluster = rows & (filt.cluster_labels_ == cluster)
+            disputed = np.mean(rivals[in_cluster] >= 0) >= _kmeans._MAX_DISPUTED
+            assert (cluster not in kept) == disputed or len(kept) == 1
+
+
+def _asymmetric_case():
+    """Label 1: ones, and sevens the model calls 1 (P(1) = 0.6, below t_1).
+    Label 7: twos the model calls 7 (cluster 0), sevens it calls 1 (cluster
+    1); label 2: twos the model calls 7 (P(7) = 0.6 >= t_7)."""
+    p = {1: [0.0, 0.95, 0.0, 0.05], 7: [0.0, 0.6, 0.0, 0.4]}
+    proba = np.array(
+        [p[1]] * 10  # label 1: ones
+        + [p[7]] * 4  # label 1: sevens
+        + [[0.0, 0.0, 0.4, 0.6]] * 6  # label 7, cluster 0: twos
+        + [p[7]] * 4  # label 7, cluster 1: sevens
+        + [[0.0, 0.0, 0.4, 0.6]] * 4  # label 2: twos
+    )
+    y = np.array([1] * 14 + [3] * 10 + [2] * 4)  # columns: 0, 1, 2, "7"=3
+    return proba, y
+
+
+def test_undisputed_keeps_the_cluster_the_model_calls_another_class_unconfidently():
+    # Under 60% asymmetric noise the true sevens left in label 7 are called 1
+    # by the model, but with P(1) = 0.6 below t_1 (about 0.85): not disputed.
+    # "agreement" drops them and keeps the twos; "undisputed" keeps both.
+    proba, y = _asymmetric_case()
+    rivals = _kmeans._rival_classes(proba, y)
+    assert (rivals[y == 1] == -1).all() and (rivals[y == 3] == -1).all()
+    assert (rivals[y == 2] == 3).all()  # the twos of label 2: P(7) >= t_7
+    labels = np.array([0] * 6 + [1] * 4)
+    rows = y == 3
+    agreement = _kmeans._agreeing_clusters(proba[rows], 3, labels, 2)
+    np.testing.assert_array_equal(agreement, [0])
+    kept, keep = _kmeans._undisputed_clusters(rivals[rows], proba[rows], 3, labels, 2)
+    np.testing.assert_array_equal(kept, [0, 1])
+    assert keep.all()
+
+
+def test_undisputed_keeps_the_undisputed_rows_of_a_mixed_rejected_cluster():
+    # Cluster 1 of label 0: four rows confidently of classes 1, 2, 3 and 4
+    # (wrong labels from many classes) and two rows no class disputes.
+    confident = np.eye(5)[[1, 2, 3, 4]] * 0.95 + 0.01
+    proba = np.vstack(
+        [np.eye(5)[[0] * 6] * 0.9 + 0.02, confident, [[0.3, 0.3, 0.2, 0.1, 0.1]] * 2]
+        + [np.eye(5)[[k] * 5] * 0.9 + 0.02 for k in range(1, 5)]
+    )
+    y = np.array([0] * 12 + [1] * 5 + [2] * 5 + [3] * 5 + [4] * 5)
+    rivals = _kmeans._rival_classes(proba, y)
+    labels = np.array([0] * 6 + [1] * 6)
+    kept, keep = _kmeans._undisputed_clusters(rivals[:12], proba[:12], 0, labels, 2)
+    np.testing.assert_array_equal(kept, [0])
+    np.testing.assert_array_equal(keep, [True] * 6 + [False] * 4 + [True] * 2)
+    # When one class disputes the whole cluster (pair-flip noise: one wrongly
+    # labelled class), none of its rows is kept.
+    one_rival = rivals[:12].copy()
+    one_rival[6:10] = 1
+    _, keep = _kmeans._undisputed_clusters(one_rival, proba[:12], 0, labels, 2)
+    np.testing.assert_array_equal(keep, [True] * 6 + [False] * 6)
+
+
 def test_agreement_keeps_the_clusters_whose_rows_the_model_agrees_with(noisy_digits):
     X, y, _ = noisy_digits
     filt = KMeansLabelFilter(selection="agreement", random_state=0).fit(X, y)
-    auto = KMeansLabelFilter(random_state=0).fit(X, y)
-    np.testing.assert_array_equal(filt.kept_mask_, auto.kept_mask_)
     argmax = filt.y_proba_.argmax(axis=1)
     for k, kept in filt.kept_clusters_.items():
         rows = y == k
@@ -90,10 +161,11 @@ def test_auto_is_farthest_without_the_auto_features(noisy_digits):
     np.testing.assert_array_equal(auto.kept_mask_, farthest.kept_mask_)
 
 
-def test_agreement_needs_the_auto_features():
+@pytest.mark.parametrize("selection", ["agreement", "undisputed"])
+def test_probability_rules_need_the_auto_features(selection):
     X, y = np.random.RandomState(0).rand(20, 2), [0, 1] * 10
-    with pytest.raises(ValueError, match='selection="agreement"'):
-        KMeansLabelFilter(features=None, selection="agreement").fit(X, y)
+    with pytest.raises(ValueError, match=f'selection="{selection}"'):
+        KMeansLabelFilter(features=None, selection=selection).fit(X, y)
 
 
 @pytest.mark.filterwarnings("ignore:Number of distinct clusters")
