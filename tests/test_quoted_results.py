@@ -1,0 +1,131 @@
+"""Numbers quoted in the README and the docs match the committed result files.
+
+The digits table of the README, the index page and the quick start quotes
+``benchmarks/results/default_filters.json``; a rerun that moves a number
+fails this test until the pages quote the new one.
+"""
+
+import json
+import re
+import statistics
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "default_filters.json"
+
+CLASSIFIERS = {"LogisticRegression": "LogisticRegression", "CNNClassifier": "CNN"}
+COLUMNS = ["plain", "KMeansLabelFilter()", "ConfidenceRankFilter()"]
+PAPER_KMEANS = "KMeansLabelFilter(features=None, selection='farthest') [paper]"
+
+
+def _cell(results, classifier, row):
+    values = [
+        100 * r["accuracy"]
+        for r in results
+        if r["dataset"] == "digits"
+        and r["classifier"].startswith(classifier)
+        and r["row"] == row
+    ]
+    assert len(values) >= 3, (classifier, row)
+    return f"{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}"
+
+
+@pytest.fixture(scope="module")
+def expected():
+    results = json.loads(RESULTS.read_text())["results"]
+    table = {
+        shown: [_cell(results, prefix, row) for row in COLUMNS]
+        for shown, prefix in CLASSIFIERS.items()
+    }
+    paper = [
+        f"{float(_cell(results, prefix, PAPER_KMEANS).split(' ')[0]):.1f}"
+        for prefix in CLASSIFIERS.values()
+    ]
+    return table, paper
+
+
+def _markdown_rows(text):
+    rows = {}
+    for name in CLASSIFIERS:
+        match = re.search(rf"^\| `{name}` \|(.*)\|$", text, re.MULTILINE)
+        assert match, name
+        rows[name] = [cell.strip() for cell in match.group(1).split("|")]
+    return rows
+
+
+def _list_table_rows(text):
+    rows = {}
+    for name in CLASSIFIERS:
+        match = re.search(
+            rf"^   \* - ``{name}``\n((?:     - .*\n){{3}})", text, re.MULTILINE
+        )
+        assert match, name
+        rows[name] = [line.strip()[2:] for line in match.group(1).splitlines()]
+    return rows
+
+
+def test_readme_digits_table(expected):
+    table, paper = expected
+    text = (ROOT / "README.md").read_text()
+    assert _markdown_rows(text) == table
+    assert f"{paper[0]} and\n{paper[1]} in the same runs" in text
+
+
+@pytest.mark.parametrize("page", ["docs/index.rst", "docs/quick_start.rst"])
+def test_docs_digits_table(expected, page):
+    table, paper = expected
+    text = (ROOT / page).read_text()
+    assert _list_table_rows(text) == table
+    assert (
+        f"({paper[0]} with the logistic regression and {paper[1]} with the CNN" in text
+    )
+
+
+CHOOSING_ROWS = {
+    "no filter (MLP alone)": "plain",
+    "``KMeansLabelFilter()``": "KMeansLabelFilter()",
+    "``ConfidenceRankFilter()``": "ConfidenceRankFilter()",
+    "``ClusterRelabeler()``": "ClusterRelabeler()",
+    "DeepCleanNet (pixels, farthest)": PAPER_KMEANS,
+    "Ding et al. stage 1 (0.9, top 10%)": (
+        "ConfidenceRankFilter(threshold=0.9, min_fraction=0.1) [paper]"
+    ),
+    "cleanlab ``CleanLearning``": "cleanlab CleanLearning",
+}
+CHOOSING_COLUMNS = [
+    "none",
+    "symmetric 0.2",
+    "symmetric 0.5",
+    "pairflip 0.45",
+    "asymmetric 0.2",
+    "asymmetric 0.6",
+]
+
+
+def test_choosing_page_filter_defaults_table():
+    results = json.loads(RESULTS.read_text())["results"]
+
+    def mean(setting, row):
+        return statistics.mean(
+            100 * r["accuracy"]
+            for r in results
+            if r["dataset"] == "mnist" and r["setting"] == setting and r["row"] == row
+        )
+
+    text = (ROOT / "docs" / "user_guide" / "choosing.rst").read_text()
+    for shown, row in CHOOSING_ROWS.items():
+        match = re.search(
+            rf"^   \* - {re.escape(shown)}\n((?:     - .*\n){{6}})", text, re.MULTILINE
+        )
+        assert match, shown
+        cells = [line.strip()[2:] for line in match.group(1).splitlines()]
+        expected = []
+        for setting in CHOOSING_COLUMNS:
+            value = mean(setting, row)
+            if row == "plain":
+                expected.append(f"{value:.2f}")
+            else:
+                expected.append(f"{value:.2f} ({value - mean(setting, 'plain'):+.2f})")
+        assert cells == expected, shown
