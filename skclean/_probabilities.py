@@ -192,3 +192,21 @@ def per_class_thresholds(y_index, y_proba):
     self_confidence = y_proba[np.arange(y_index.shape[0]), y_index]
     sums = np.bincount(y_index, weights=self_confidence, minlength=n_classes)
     return sums / np.maximum(counts, 1)
+
+
+def confident_rivals(y_index, y_proba):
+    """Per row, the class that confidently disputes its label, or -1.
+
+    Class ``j`` disputes a row labelled ``k != j`` when ``P(j) >= t_j`` (the
+    per-class thresholds of confident learning, Northcutt et al., 2021) and
+    ``P(j) > P(k)``; of several such classes, the most probable.
+    """
+    rows = np.arange(y_proba.shape[0])
+    own = y_proba[rows, y_index]
+    rival = (y_proba >= per_class_thresholds(y_index, y_proba)) & (
+        y_proba > own[:, None]
+    )
+    rival[rows, y_index] = False
+    return np.where(
+        rival.any(axis=1), np.where(rival, y_proba, -1.0).argmax(axis=1), -1
+    )

@@ -5,6 +5,7 @@ from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.frozen import FrozenEstimator
 
+from skclean._probabilities import confident_rivals
 from skclean.filters import KMeansLabelFilter, _kmeans
 from skclean.noise import flip_labels
 
@@ -61,7 +62,7 @@ def test_auto_is_undisputed_with_the_auto_features(noisy_digits):
     filt = KMeansLabelFilter(selection="undisputed", random_state=0).fit(X, y)
     auto = KMeansLabelFilter(random_state=0).fit(X, y)
     np.testing.assert_array_equal(filt.kept_mask_, auto.kept_mask_)
-    rivals = _kmeans._rival_classes(filt.y_proba_, y)
+    rivals = confident_rivals(y, filt.y_proba_)
     for k, kept in filt.kept_clusters_.items():
         rows = y == k
         in_kept = rows & np.isin(filt.cluster_labels_, kept)
@@ -95,7 +96,7 @@ def test_undisputed_keeps_the_cluster_the_model_calls_another_class_unconfidentl
     # by the model, but with P(1) = 0.6 below t_1 (about 0.85): not disputed.
     # "agreement" drops them and keeps the twos; "undisputed" keeps both.
     proba, y = _asymmetric_case()
-    rivals = _kmeans._rival_classes(proba, y)
+    rivals = confident_rivals(y, proba)
     assert (rivals[y == 1] == -1).all() and (rivals[y == 3] == -1).all()
     assert (rivals[y == 2] == 3).all()  # the twos of label 2: P(7) >= t_7
     labels = np.array([0] * 6 + [1] * 4)
@@ -116,7 +117,7 @@ def test_undisputed_keeps_the_undisputed_rows_of_a_mixed_rejected_cluster():
         + [np.eye(5)[[k] * 5] * 0.9 + 0.02 for k in range(1, 5)]
     )
     y = np.array([0] * 12 + [1] * 5 + [2] * 5 + [3] * 5 + [4] * 5)
-    rivals = _kmeans._rival_classes(proba, y)
+    rivals = confident_rivals(y, proba)
     labels = np.array([0] * 6 + [1] * 6)
     kept, keep = _kmeans._undisputed_clusters(rivals[:12], proba[:12], 0, labels, 2)
     np.testing.assert_array_equal(kept, [0])

@@ -9,8 +9,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from .._probabilities import (
     check_y_proba,
     class_probabilities,
+    confident_rivals,
     make_estimator,
-    per_class_thresholds,
 )
 from ..base import BaseLabelFilter, LabelDecision
 from ._neighbors import neighbors_estimator
@@ -54,22 +54,6 @@ def _top_up(keep, agree, score, y_index, n_classes, min_fraction):
 
 #: ``threshold="auto"`` in ``mode="unlabel"``: Ding et al.'s threshold.
 _PAPER_THRESHOLD = 0.9
-
-
-def _confidently_disputed(proba, y_index):
-    """Rows whose label another class confidently beats.
-
-    Class ``j``'s threshold is the mean probability of ``j`` over the rows
-    labelled ``j`` (the per-class thresholds of confident learning, Northcutt
-    et al., 2021). A row is disputed when some other class reaches its own
-    threshold and is more probable than the row's label.
-    """
-    rows = np.arange(proba.shape[0])
-    thresholds = per_class_thresholds(y_index, proba)
-    own = proba[rows, y_index]
-    rival = (proba >= thresholds) & (proba > own[:, None])
-    rival[rows, y_index] = False
-    return rival.any(axis=1)
 
 
 class ConfidenceRankFilter(BaseLabelFilter):
@@ -433,7 +417,7 @@ class ConfidenceRankFilter(BaseLabelFilter):
             return agree & (score >= self.threshold)
         if self.mode == "unlabel":
             return agree & (score >= _PAPER_THRESHOLD)
-        return ~_confidently_disputed(self.y_proba_, y_index)
+        return ~(confident_rivals(y_index, self.y_proba_) >= 0)
 
     def _predict_proba(self, X, y, classes, rng):
         """Out-of-fold (or, with ``cv=None``, in-sample) class probabilities."""

@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array
 
-from .._probabilities import class_probabilities, per_class_thresholds
+from .._probabilities import class_probabilities, confident_rivals
 from ..base import BaseLabelFilter, LabelDecision
 from ._neighbors import neighbors_estimator
 
@@ -28,20 +28,6 @@ _MAX_DISPUTED = 0.4
 #: class holds this fraction of its disputed rows (wrong labels from many
 #: classes, as under symmetric noise).
 _MAX_RIVAL_SHARE = 0.5
-
-
-def _rival_classes(proba, y_index):
-    """Per row, the class that confidently disputes its label, or -1.
-
-    Class ``j`` disputes a row labelled ``k != j`` when ``P(j) >= t_j`` (the
-    per-class thresholds of confident learning) and ``P(j) > P(k)``; of several
-    such classes, the most probable.
-    """
-    rows = np.arange(proba.shape[0])
-    own = proba[rows, y_index]
-    rival = (proba >= per_class_thresholds(y_index, proba)) & (proba > own[:, None])
-    rival[rows, y_index] = False
-    return np.where(rival.any(axis=1), np.where(rival, proba, -1.0).argmax(axis=1), -1)
 
 
 def _clusters_where(passes, flags, proba_label, k, labels, n_clusters):
@@ -495,7 +481,7 @@ class KMeansLabelFilter(BaseLabelFilter):
         Z = self._embed(X, y, classes, counts, skip_auto=self.n_clusters == 1)
         global_center = np.asarray(Z.mean(axis=0), dtype=np.float64).ravel()
         rivals = (
-            _rival_classes(self.y_proba_, y_index)
+            confident_rivals(y_index, self.y_proba_)
             if selection == "undisputed"
             else None
         )
