@@ -153,14 +153,18 @@ TRAINERS = {
 }
 
 
-def measure_speed(X, y, settings, repeats):
-    """Seconds per epoch of every trainer, interleaved repetition by repetition."""
+def measure_speed(X, y, settings, repeats, trainers=None):
+    """Seconds per epoch of every trainer, interleaved repetition by repetition.
+
+    ``trainers`` maps names to training functions (default: this script's).
+    """
+    trainers = TRAINERS if trainers is None else trainers
     # Warm-up (allocations, kernels, lazy imports) before anything is timed.
-    for trainer in TRAINERS.values():
+    for trainer in trainers.values():
         trainer(X[:512], y[:512], **{**settings, "epochs": 1})
-    seconds = {name: [] for name in TRAINERS}
+    seconds = {name: [] for name in trainers}
     for _ in range(repeats):
-        for name, trainer in TRAINERS.items():
+        for name, trainer in trainers.items():
             start = time.perf_counter()
             trainer(X, y, **settings)
             seconds[name].append((time.perf_counter() - start) / settings["epochs"])

@@ -25,7 +25,6 @@ Timings are ratios measured side by side; no memory is measured.
 """
 
 import statistics
-import time
 
 import numpy as np
 import torch
@@ -38,9 +37,10 @@ from skclean.nets._pi_model import translate
 from skclean.nets.callbacks import gaussian_rampup, schedule_epochs
 
 try:
-    from . import _common
+    from . import _common, bench_cnn_speed
 except ImportError:
     import _common
+    import bench_cnn_speed
 
 TARGET_OVER_LOOP = 1.1
 MODULES = {
@@ -51,11 +51,6 @@ SHIFT = 2  # translate="auto" on 28x28 images
 W_MAX = 100.0
 NOISE_STD = 0.15
 RAMPUP = 0.25
-
-
-def _sync(device):
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
 
 
 def train_loop(X, y, *, module, epochs, batch_size, lr, device, seed):
@@ -90,7 +85,7 @@ def train_loop(X, y, *, module, epochs, batch_size, lr, device, seed):
             loss = loss + weight * F.mse_loss(probs, other)
             loss.backward()
             optimizer.step()
-    _sync(device)
+    bench_cnn_speed._sync(device)
     return net
 
 
@@ -109,7 +104,7 @@ def train_estimator(X, y, *, module, epochs, batch_size, lr, device, seed):
         verbose=0,
     )
     clf.fit(X, y)
-    _sync(device)
+    bench_cnn_speed._sync(device)
     return clf
 
 
@@ -118,15 +113,7 @@ TRAINERS = {"loop": train_loop, "PiModelClassifier": train_estimator}
 
 def measure_speed(X, y, settings, repeats):
     """Seconds per epoch of both trainers, interleaved repetition by repetition."""
-    for trainer in TRAINERS.values():  # warm-up: allocations, lazy imports
-        trainer(X[:512], y[:512], **{**settings, "epochs": 1})
-    seconds = {name: [] for name in TRAINERS}
-    for _ in range(repeats):
-        for name, trainer in TRAINERS.items():
-            start = time.perf_counter()
-            trainer(X, y, **settings)
-            seconds[name].append((time.perf_counter() - start) / settings["epochs"])
-    return seconds
+    return bench_cnn_speed.measure_speed(X, y, settings, repeats, trainers=TRAINERS)
 
 
 def summary(seconds):
