@@ -93,7 +93,8 @@ class NoisyValidationAccuracy(Callback):
 # - supervised on the kept labels only (the filter in ``mode="drop"``);
 # - the Pi-model on every row, the kept labels and the unlabelled rest.
 #
-# The consistency weight ramps up over the first 10 epochs
+# ``ensemble="pi"`` asks for the Pi-model (the default is temporal
+# ensembling). The consistency weight ramps up over the first 10 epochs
 # (``rampup_epochs``); the inputs get Gaussian noise of ``noise_std``.
 common = dict(module=MLP, lr=3e-3, max_epochs=60, random_state=0)
 
@@ -114,7 +115,9 @@ models = {
         y_partial[labelled],
     ),
     "Pi-model, kept labels + unlabelled rows": (
-        PiModelClassifier(callbacks=callbacks(), rampup_epochs=10, **common),
+        PiModelClassifier(
+            callbacks=callbacks(), ensemble="pi", rampup_epochs=10, **common
+        ),
         X,
         y_partial,
     ),
