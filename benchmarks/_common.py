@@ -625,6 +625,10 @@ def stage2_params(epochs):
         batch_size=256,
         lr=3e-4,
         unsupervised_weight=30.0,
+        # The committed end-to-end results' stage 2: the Pi-model with Laine &
+        # Aila's labelled-fraction weight factor (the defaults before 0.1.0).
+        ensemble="pi",
+        scale_unsupervised_weight="labeled",
         rampup_epochs=max(1, epochs // 4),
         rampdown_epochs=epochs // 2,
     )
@@ -669,6 +673,10 @@ def mlp_stage2_params(epochs):
         pretrained="filter",
         batch_size=256,
         unsupervised_weight=30.0,
+        # The committed two-stage results' stage 2: the Pi-model with Laine &
+        # Aila's labelled-fraction weight factor (the defaults before 0.1.0).
+        ensemble="pi",
+        scale_unsupervised_weight="labeled",
         rampup_epochs=max(1, epochs // 4),
         translate=1,
     )

@@ -46,8 +46,18 @@ SECTIONS = {
     "Label audit (find_label_issues, noise-matrix estimate) against cleanlab": (
         "label_issues",
     ),
+    "Semi-supervised stage: few labels, MLP (PiModelClassifier)": (
+        "semi_supervised_mlp",
+    ),
+    "Semi-supervised stage: few labels, DeepCleanCNN": ("semi_supervised_cnn",),
+    "Semi-supervised stage with every row labelled": ("semi_supervised_no_unlabelled",),
+    "Semi-supervised stage inside the two-stage pipeline": (
+        "semi_supervised_two_stage",
+    ),
     "Peak memory": ("memory",),
     "Training speed": ("speed_cnn_cuda", "speed_cnn_cpu", "speed_mlp_cpu"),
+    "Pi-model speed against a hand-written loop, MLP": ("pi_speed_mlp_cpu",),
+    "Pi-model speed against a hand-written loop, DeepCleanCNN": ("pi_speed_cnn_cpu",),
 }
 INDICATIVE_MODES = {"quick", "smoke"}
 
