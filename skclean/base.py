@@ -283,6 +283,7 @@ class BaseLabelSampler(SamplerMixin, OneToOneFeatureMixin, BaseEstimator):
         self.suggested_labels_ = decision.suggested_labels
         self.report_ = FilterReport.from_decision(y, classes, decision)
         self.sampling_strategy_ = dict(zip(classes.tolist(), self.report_["n_kept"]))
+        # Filters that train models take ``verbose``; the others stay silent.
         if getattr(self, "verbose", 0):
             print(
                 f"[{type(self).__name__}] kept {int(np.sum(decision.keep))} of "
