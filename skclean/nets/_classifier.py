@@ -539,15 +539,17 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
         return self
 
     # -- forward ------------------------------------------------------------
-    def _forward(self, X, **fit_params):
-        """Logits of the module for a batch, in float32, in the chosen precision."""
+    def _forward(self, X, *, module=None, **fit_params):
+        """Logits of ``module`` (default: the net's) for a batch, in float32, in
+        the chosen precision."""
+        module = self.module_ if module is None else module
         if self.channels_last and X.ndim == 4:
             X = X.contiguous(memory_format=torch.channels_last)
         if not self.mixed_precision:
-            return self.module_(X, **fit_params)
+            return module(X, **fit_params)
         device_type = torch.device(self.device).type
         with torch.autocast(device_type=device_type, dtype=torch.bfloat16):
-            logits = self.module_(X, **fit_params)
+            logits = module(X, **fit_params)
         return logits.float()
 
     def infer(self, x, **fit_params):

@@ -463,16 +463,9 @@ mixed_precision, channels_last, **kwargs
 
     def _teacher_probs(self, teacher, X):
         """The Mean Teacher's softmax output for a perturbed copy of ``X``."""
-        X = self._perturb(X)
-        if self.channels_last and X.ndim == 4:
-            X = X.contiguous(memory_format=torch.channels_last)
         with torch.no_grad():
-            if not self.mixed_precision:
-                return torch.softmax(teacher(X), dim=1)
-            device_type = torch.device(self.device).type
-            with torch.autocast(device_type=device_type, dtype=torch.bfloat16):
-                logits = teacher(X)
-            return torch.softmax(logits.float(), dim=1)
+            logits = self._forward(self._perturb(X), module=teacher)
+        return torch.softmax(logits, dim=1)
 
     def _perturb(self, X):
         shift = self._shift
