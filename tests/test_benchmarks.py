@@ -18,6 +18,7 @@ if str(REPO) not in sys.path:  # the benchmarks package lives beside skclean
     sys.path.insert(0, str(REPO))
 
 from benchmarks import _common, make_results  # noqa: E402
+from benchmarks import ablate_two_stage_mnist as ablation  # noqa: E402
 from benchmarks import bench_end_to_end_mnist as e2e  # noqa: E402
 from benchmarks import bench_two_stage_mnist as two_stage  # noqa: E402
 
@@ -130,6 +131,27 @@ def test_end_to_end_best_pipeline_is_chosen_on_noisy_validation():
         e2e.TWO_STAGE: [_record(test=95.0, valid=44.0)],
     }
     assert e2e.best_pipeline(records) == e2e.DEEPCLEANNET
+
+
+def test_ablation_recipe_is_chosen_on_noisy_validation_within_the_method():
+    def setting(best_test, best_valid):
+        rows = {name: _record(test=90.0, valid=80.0) for name in ablation.VARIANTS}
+        rows[best_test] = _record(test=99.0, valid=70.0)
+        rows[best_valid] = _record(test=80.0, valid=85.0)
+        rows["unsupervised_weight=0"] = _record(test=99.5, valid=95.0)
+        return rows
+
+    results = {
+        "symmetric 0.2": setting("lr=3e-4", "translate=0"),
+        "p=0": setting("lr=3e-4", "noise_std=0"),
+    }
+    choice = ablation.choose_recipe(results)
+    # translate=0 and noise_std=0 tie at 82.5; the first listed wins; the
+    # variant without the consistency term is never chosen.
+    assert choice["chosen"] == "translate=0"
+    assert choice["change"] == {"translate": 0}
+    assert "unsupervised_weight=0" not in choice["mean_noisy_valid_accuracy"]
+    assert choice["mean_noisy_valid_accuracy"]["lr=3e-4"] == pytest.approx(70.0)
 
 
 def test_two_stage_paper_targets_use_the_paper_method_only():
