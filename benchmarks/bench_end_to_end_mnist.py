@@ -28,12 +28,13 @@ confusion matrices (Fig. 7) go to PNG files.
 Usage::
 
     python benchmarks/bench_end_to_end_mnist.py --quick   # 10k rows, 4 epochs
-    python benchmarks/bench_end_to_end_mnist.py --medium --seeds 0 1 2
+    python benchmarks/bench_end_to_end_mnist.py --medium --seeds 0 1 2 --n-jobs 2
     python benchmarks/bench_end_to_end_mnist.py           # 54k rows, 50 epochs (GPU)
 """
 
 import functools
 import statistics
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.metrics import confusion_matrix
@@ -142,8 +143,12 @@ def load_data(seed, setting, mode):
     return _common.load_noisy_mnist(seed, NOISE.get(setting), **sizes)
 
 
-def fit_row(data, name, seed, mode, device, downstream=None):
+def fit_row(data, name, seed, mode, device, downstream=None, one_thread=False):
     """Fit one row in this (fresh) process; return its curves and scores."""
+    if one_thread:  # rows run side by side, one core each
+        import torch
+
+        torch.set_num_threads(1)
     y = data["y_clean"] if name == CEILING else data["y_noisy"]
     scores = _common.make_epoch_scores(
         train=(data["X"][:N_TRAIN_CURVE], y[:N_TRAIN_CURVE]),
@@ -159,11 +164,21 @@ def fit_row(data, name, seed, mode, device, downstream=None):
     return out
 
 
-def run_row(name, seed, setting, mode, device, downstream=None, timeout=None):
+def run_row(
+    name, seed, setting, mode, device, downstream=None, timeout=None, one_thread=False
+):
     """One row in a fresh process, with its wall time and peak memory."""
     setup = functools.partial(load_data, seed, setting, mode)
     out, stats = _common.run_fresh(
-        fit_row, name, seed, mode, device, downstream, setup=setup, timeout=timeout
+        fit_row,
+        name,
+        seed,
+        mode,
+        device,
+        downstream,
+        one_thread,
+        setup=setup,
+        timeout=timeout,
     )
     record = {**out, **stats, "seed": seed, "downstream": downstream}
     print(
@@ -186,18 +201,41 @@ def best_pipeline(records, names=PIPELINES):
     )
 
 
-def run_setting(setting, seeds, mode, device, rows, ceiling):
+def run_rows(jobs, mode, device, n_jobs):
+    """``{name: [record per seed]}`` of ``(name, seed, setting, downstream)`` jobs.
+
+    Each job trains in its own process, ``n_jobs`` at once, each on one torch
+    thread when more than one runs.
+    """
+
+    def one(job):
+        name, seed, setting, downstream = job
+        return run_row(
+            name, seed, setting, mode, device, downstream, one_thread=n_jobs > 1
+        )
+
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        done = list(pool.map(one, jobs))
+    records = {}
+    for (name, *_), record in zip(jobs, done):
+        records.setdefault(name, []).append(record)
+    return records
+
+
+def run_setting(setting, seeds, mode, device, rows, ceiling, n_jobs=1):
     """Every row of one noise setting; the relabel row uses the best downstream."""
     records = {CEILING: ceiling} if CEILING in rows else {}
-    for name in rows:
-        if name in (RELABEL, CEILING):
-            continue
-        records[name] = [run_row(name, s, setting, mode, device) for s in seeds]
+    jobs = [
+        (name, s, setting, None)
+        for name in rows
+        if name not in (RELABEL, CEILING)
+        for s in seeds
+    ]
+    records.update(run_rows(jobs, mode, device, n_jobs))
     if RELABEL in rows:
         downstream = best_pipeline(records, (PLAIN, *PIPELINES))
-        records[RELABEL] = [
-            run_row(RELABEL, s, setting, mode, device, downstream) for s in seeds
-        ]
+        jobs = [(RELABEL, s, setting, downstream) for s in seeds]
+        records.update(run_rows(jobs, mode, device, n_jobs))
     return records
 
 
@@ -404,6 +442,7 @@ def parse_args(argv):
     )
     parser.add_argument("--rows", nargs="+", choices=ROWS, default=list(ROWS))
     parser.add_argument("--name", default=None, help="results file prefix")
+    parser.add_argument("--n-jobs", type=int, default=1, help="rows at once")
     args = parser.parse_args(argv)
     args.mode = (
         next(m for m in ("smoke", "quick", "medium") if getattr(args, m))
@@ -424,6 +463,7 @@ def start_run(args, device, prefix):
         "noise": {s: NOISE[s] for s in args.settings},
         "batch_size": 256,
         "lr": 1e-3,
+        "n_jobs": args.n_jobs,
         "two_stage_stage2": repr(_common.stage2_params(epochs - epochs // 2)),
     }
     title = f"End to end on MNIST with DeepCleanNet's CNN ({args.mode} mode)"
@@ -455,11 +495,12 @@ def main(argv=None):
     run = start_run(args, device, prefix)
     ceiling = []
     if CEILING in args.rows:
-        ceiling = [run_row(CEILING, s, None, args.mode, device) for s in args.seeds]
+        jobs = [(CEILING, s, None, None) for s in args.seeds]
+        ceiling = run_rows(jobs, args.mode, device, args.n_jobs)[CEILING]
     results = {}
     for setting in args.settings:
         results[setting] = run_setting(
-            setting, args.seeds, args.mode, device, args.rows, ceiling
+            setting, args.seeds, args.mode, device, args.rows, ceiling, args.n_jobs
         )
         write(run, results, prefix)
     write_plots(results, run.out, prefix)
