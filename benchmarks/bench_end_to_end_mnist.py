@@ -273,12 +273,14 @@ def evaluate_targets(results):
             f"{best}: {ours:.2f} vs ceiling {ceiling:.2f}",
         )
         for peer in (PLAIN, CLEANLAB) if setting == "symmetric 0.5" else ():
-            if rec.get(peer):
-                add(
-                    f"{setting}: best pipeline above {peer}",
-                    ours > _mean(rec[peer]),
-                    f"{ours:.2f} vs {_mean(rec[peer]):.2f}",
-                )
+            if not rec.get(peer):
+                add(f"{setting}: best pipeline above {peer}", None)
+                continue
+            add(
+                f"{setting}: best pipeline above {peer}",
+                ours > _mean(rec[peer]),
+                f"{ours:.2f} vs {_mean(rec[peer]):.2f}",
+            )
     rec = results.get("pairflip 0.45", {})
     text = "pairflip 0.45: best pipeline >= 90% (Co-teaching: 87.63, quoted)"
     if any(rec.get(n) for n in PIPELINES):

@@ -133,6 +133,23 @@ def test_end_to_end_best_pipeline_is_chosen_on_noisy_validation():
     assert e2e.best_pipeline(records) == e2e.DEEPCLEANNET
 
 
+def test_end_to_end_targets_say_not_measured_for_rows_not_run():
+    results = {
+        "symmetric 0.5": {
+            e2e.PLAIN: [_record(test=80.0, valid=40.0)],
+            e2e.DEEPCLEANNET: [_record(test=85.0, valid=43.0)],
+            e2e.TWO_STAGE: [_record(test=97.0, valid=45.0)],
+            e2e.CEILING: [_record(test=98.0, valid=49.0)],
+        }
+    }
+    verdicts = {t["target"]: t["met"] for t in e2e.evaluate_targets(results)}
+    assert verdicts["symmetric 0.5: best pipeline above cleanlab"] is None
+    assert verdicts[f"symmetric 0.5: best pipeline above {e2e.PLAIN}"] is True
+    within = [v for t, v in verdicts.items() if t.startswith("symmetric 0.5: best")]
+    assert within[0] is True  # two-stage 97.0 is within 1.5 of 98.0
+    assert verdicts["symmetric 0.2: best pipeline within 1.0 of the ceiling"] is None
+
+
 def test_ablation_recipe_is_chosen_on_noisy_validation_within_the_method():
     def setting(best_test, best_valid):
         rows = {name: _record(test=90.0, valid=80.0) for name in ablation.VARIANTS}
