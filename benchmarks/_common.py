@@ -686,8 +686,9 @@ def mlp_baseline_params(epochs):
     :class:`~skclean.nets.PiModelClassifier` without its consistency term, on
     fully labelled data, is supervised training with stage 2's perturbations
     (Gaussian noise 0.15, dropout, one-pixel translations), its 128 labelled
-    rows per batch and the same annealed learning rate, for ``epochs`` (the
-    two-stage pipeline's total).
+    rows per batch, drawn class-balanced on the given labels as stage 2 draws
+    them (``balance_classes=True``), and the same annealed learning rate, for
+    ``epochs`` (the two-stage pipeline's total).
     """
     return dict(
         mlp_params(epochs),

@@ -17,6 +17,11 @@ several seeds:
 - ``CE (noisy labels)``: the equal-budget baseline, ``_common.mlp_baseline_params``:
   the same MLP, perturbations, labelled rows per batch and annealed learning
   rate as stage 2, for the pipeline's total epochs (``2 * STAGE_EPOCHS``);
+- ``CE (noisy labels, no class balancing)``: the same baseline with
+  ``balance_classes=False``, i.e. the labelled rows of each batch drawn
+  uniformly, not class-balanced, as in the paper's cross-entropy row. Balancing
+  on the noisy labels is part of stage 2 (sec. 3.3 of the paper) and of the
+  equal-budget baseline; this row shows what it is worth on its own;
 - ``CE (clean labels)``: the same baseline on the clean labels, the ceiling.
 
 ``--extra-rows`` adds ``KMeans + CE`` (``KMeansLabelFilter()`` then the
@@ -58,6 +63,7 @@ NOISE = {
 }
 CLEAN = "CE (clean labels)"
 NOISY = "CE (noisy labels)"
+UNBALANCED = "CE (noisy labels, no class balancing)"
 TWO_STAGE = "two-stage"
 RELABEL = "relabel + two-stage"
 VALID_FRACTION = 0.1
@@ -89,7 +95,7 @@ RELABEL_TARGET = ("asymmetric 0.6", 90.0)
 
 def row_names(extra_rows=False, relabel=False):
     """The rows of one run, the clean-label ceiling last."""
-    names = [NOISY, TWO_STAGE]
+    names = [NOISY, UNBALANCED, TWO_STAGE]
     names += ["KMeans + CE", "cleanlab"] if extra_rows else []
     names += [RELABEL] if relabel else []
     return [*names, CLEAN]
@@ -99,10 +105,12 @@ def make_model(name, stage_epochs, seed, scores):
     """One row's unfitted model; ``scores`` records the epochs of its last net."""
     total = 2 * stage_epochs
 
-    def baseline():
+    def baseline(balance_classes=True):
         params = _common.mlp_baseline_params(total)
         params["callbacks"] = [*params["callbacks"], scores]
-        return PiModelClassifier(random_state=seed, **params)
+        return PiModelClassifier(
+            random_state=seed, balance_classes=balance_classes, **params
+        )
 
     def two_stage_steps():
         stage2 = _common.mlp_stage2_params(stage_epochs)
@@ -123,6 +131,8 @@ def make_model(name, stage_epochs, seed, scores):
 
     if name in (NOISY, CLEAN):
         return baseline()
+    if name == UNBALANCED:
+        return baseline(balance_classes=False)
     if name == TWO_STAGE:
         return make_pipeline(*two_stage_steps())
     if name == "KMeans + CE":

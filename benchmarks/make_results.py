@@ -39,6 +39,9 @@ SECTIONS = {
         "two_stage_mnist_full",
         "two_stage_mnist_quick",
     ),
+    "Table 3's cross-entropy without class-balanced batches": (
+        "two_stage_mnist_unbalanced_full",
+    ),
     "Relabelling before the two-stage pipeline": ("two_stage_mnist_relabel_full",),
     "Two-stage ablation (scored on noisy validation)": ("two_stage_ablation",),
     "Label filters": ("filters", "filters_quick"),
