@@ -2,6 +2,8 @@
 
 import pickle
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -191,7 +193,8 @@ def test_no_unlabelled_rows_costs_nothing(hidden_digits):
     X, _, y_true, X_test, _ = hidden_digits
     with pytest.warns(UserWarning, match="Every row of y is labelled"):
         default = _fast(max_epochs=2).fit(X, y_true)
-    with pytest.warns(UserWarning, match="Every row of y is labelled"):
+    with warnings.catch_warnings():  # switched off on purpose: no warning
+        warnings.simplefilter("error")
         off = _fast(max_epochs=2, unsupervised_weight=0).fit(X, y_true)
     assert default.unsupervised_weight_ == 0.0
     assert set(default.history_[:, "train_consistency_loss"]) == {0.0}

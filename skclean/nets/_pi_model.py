@@ -110,6 +110,9 @@ class PiModelClassifier(CNNClassifier):
         The supervised loss is the mean over a batch's labelled rows, so this
         is Laine & Aila's weight without their labelled-fraction factor,
         which compensates for a supervised loss divided by the whole batch.
+        0 trains supervised, with the perturbations and class-balanced
+        batches, on labelled rows only (a fit where every row is labelled
+        then gives no warning).
 
     scale_unsupervised_weight : {"unlabeled", "labeled"} or bool, \
 default="unlabeled"
@@ -350,7 +353,9 @@ mixed_precision, channels_last, **kwargs
     def _prepare_fit(self, X, y):
         X_valid, y_encoded = super()._prepare_fit(X, y)
         self.n_labeled_ = int(np.sum(y_encoded != UNLABELED))
-        if self.n_labeled_ == y_encoded.shape[0]:
+        # unsupervised_weight=0 asks for supervised training with the
+        # perturbations and class-balanced batches: nothing to warn about.
+        if self.n_labeled_ == y_encoded.shape[0] and self.unsupervised_weight != 0:
             warnings.warn(
                 "Every row of y is labelled (none is -1): the consistency term "
                 "has no unlabelled rows to learn from, and "
