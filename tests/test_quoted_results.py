@@ -129,3 +129,65 @@ def test_choosing_page_filter_defaults_table():
             else:
                 expected.append(f"{value:.2f} ({value - mean(setting, 'plain'):+.2f})")
         assert cells == expected, shown
+
+
+TWO_STAGE_FILES = {
+    "full": ROOT / "benchmarks" / "results" / "two_stage_mnist_full.json",
+    "unbalanced": ROOT / "benchmarks" / "results" / "two_stage_mnist_unbalanced_full.json",
+}
+# Row label on the choosing page -> (result file, row in that file).
+TWO_STAGE_ROWS = {
+    "plain network (class-balanced batches)": ("full", "CE (noisy labels)"),
+    "plain network, no class balancing": (
+        "unbalanced",
+        "CE (noisy labels, no class balancing)",
+    ),
+    "two-stage": ("full", "two-stage"),
+    "clean labels, the ceiling": ("full", "CE (clean labels)"),
+}
+# Section of the choosing page -> the noise settings of its table's columns.
+TWO_STAGE_SECTIONS = {
+    "No noise": ["p=0"],
+    "Symmetric noise": ["symmetric 0.2"],
+    "Pairwise and asymmetric noise": ["asymmetric 0.2", "asymmetric 0.6"],
+}
+
+
+def _two_stage_cell(results, key, row, setting):
+    values = [r["final_test_accuracy"] for r in results[key][row][setting]]
+    assert len(values) >= 3, (key, row, setting)
+    return f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
+
+
+def _section(text, title):
+    start = text.index(f"\n{title}\n{'=' * len(title)}\n")
+    end = re.search(r"\n[^\n]+\n=+\n", text[start + len(title) + 2 :])
+    return text[start : start + len(title) + 2 + (end.start() if end else len(text))]
+
+
+def test_choosing_page_two_stage_tables():
+    results = {
+        key: json.loads(path.read_text())["results"]
+        for key, path in TWO_STAGE_FILES.items()
+    }
+    text = (ROOT / "docs" / "user_guide" / "choosing.rst").read_text()
+    for title, settings in TWO_STAGE_SECTIONS.items():
+        section = _section(text, title)
+        for shown, (key, row) in TWO_STAGE_ROWS.items():
+            match = re.search(
+                rf"^   \* - {re.escape(shown)}\n((?:     - .*\n){{{len(settings)}}})",
+                section,
+                re.MULTILINE,
+            )
+            if match is None:  # not every table shows every row
+                assert row == "CE (clean labels)" and title == "No noise", shown
+                continue
+            cells = [line.strip()[2:] for line in match.group(1).splitlines()]
+            assert cells == [
+                _two_stage_cell(results, key, row, s) for s in settings
+            ], (title, shown)
+    short = _section(text, "In short")
+    for setting in ["symmetric 0.2", "asymmetric 0.2"]:
+        plain = _two_stage_cell(results, "full", "CE (noisy labels)", setting)
+        ours = _two_stage_cell(results, "full", "two-stage", setting)
+        assert f"plain {plain} vs two-stage {ours}" in " ".join(short.split())
