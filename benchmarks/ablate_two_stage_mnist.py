@@ -66,7 +66,10 @@ VARIANTS = {
     "unsupervised_weight=100": {"unsupervised_weight": 100.0},
     "lr=3e-4": {"lr": 3e-4},
     "pretrained=None": {"pretrained": None},
-    "skclean defaults": {"ensemble": "temporal", "scale_unsupervised_weight": "unlabeled"},
+    "skclean defaults": {
+        "ensemble": "temporal",
+        "scale_unsupervised_weight": "unlabeled",
+    },
 }
 # Variants the recipe may be chosen from: those that keep the paper's method.
 CHOOSABLE = [name for name in VARIANTS if name != "unsupervised_weight=0"]
@@ -171,6 +174,7 @@ def choose_recipe(results):
 
     Averaged over the noise settings that were run; test accuracy plays no part.
     """
+
     def mean_valid(name):
         scores = [rows[name]["final_noisy_valid_accuracy"] for rows in results.values()]
         return sum(scores) / len(scores)

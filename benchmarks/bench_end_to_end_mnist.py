@@ -34,7 +34,7 @@ Usage::
 
 import functools
 import statistics
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 from sklearn.metrics import confusion_matrix
@@ -129,7 +129,15 @@ def make_model(name, epochs, seed, device, scores, downstream=None):
     if name == CLEANLAB:
         from cleanlab.classification import CleanLearning
 
-        return CleanLearning(cnn(), cv_n_folds=3, seed=seed, verbose=False)
+        # n_jobs=1: cleanlab's worker pool relies on fork-inherited globals,
+        # which rows in a forkserver process do not have.
+        return CleanLearning(
+            cnn(),
+            cv_n_folds=3,
+            seed=seed,
+            verbose=False,
+            find_label_issues_kwargs={"n_jobs": 1},
+        )
     relabeler = ClusterRelabeler(estimator=cnn(callbacks=()), cv=3, random_state=seed)
     rest = make_model(downstream, epochs, seed, device, scores)
     return make_pipeline(
@@ -201,11 +209,12 @@ def best_pipeline(records, names=PIPELINES):
     )
 
 
-def run_rows(jobs, mode, device, n_jobs):
+def run_rows(jobs, mode, device, n_jobs, on_record=None):
     """``{name: [record per seed]}`` of ``(name, seed, setting, downstream)`` jobs.
 
-    Each job trains in its own process, ``n_jobs`` at once, each on one torch
-    thread when more than one runs.
+    Each job trains in its own process, ``n_jobs`` at once (in the order given),
+    each on one torch thread when more than one runs. ``on_record(job, record)``
+    is called as each job finishes, so that a long run can save what it has.
     """
 
     def one(job):
@@ -214,29 +223,66 @@ def run_rows(jobs, mode, device, n_jobs):
             name, seed, setting, mode, device, downstream, one_thread=n_jobs > 1
         )
 
-    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-        done = list(pool.map(one, jobs))
     records = {}
-    for (name, *_), record in zip(jobs, done):
-        records.setdefault(name, []).append(record)
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        futures = {pool.submit(one, job): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            records.setdefault(job[0], []).append(future.result())
+            if on_record is not None:
+                on_record(job, records[job[0]][-1])
+    for rows in records.values():
+        rows.sort(key=lambda r: r["seed"])
     return records
 
 
-def run_setting(setting, seeds, mode, device, rows, ceiling, n_jobs=1):
-    """Every row of one noise setting; the relabel row uses the best downstream."""
-    records = {CEILING: ceiling} if CEILING in rows else {}
+def run_all(args, device, on_change=lambda results: None):
+    """Every row of every setting: ``{setting: {name: [record per seed]}}``.
+
+    The ceiling (no noise) and every setting's rows share one pool; the
+    relabel rows follow, once each setting's best downstream is known.
+    ``on_change(results)`` is called after every finished row.
+    """
+    results = {setting: {} for setting in args.settings}
+    ceiling = []
+
+    def add(job, record):
+        name, _, setting, _ = job
+        if name == CEILING:
+            ceiling.append(record)
+            ceiling.sort(key=lambda r: r["seed"])
+            for rows in results.values():
+                rows[CEILING] = ceiling
+        else:
+            results[setting].setdefault(name, []).append(record)
+            results[setting][name].sort(key=lambda r: r["seed"])
+        on_change(results)
+
+    # In the order of --rows (the ceiling once, not per setting): a long run
+    # can put its longest rows first.
     jobs = [
-        (name, s, setting, None)
-        for name in rows
-        if name not in (RELABEL, CEILING)
-        for s in seeds
+        job
+        for name in args.rows
+        if name != RELABEL
+        for job in (
+            [(CEILING, s, None, None) for s in args.seeds]
+            if name == CEILING
+            else [
+                (name, s, setting, None)
+                for setting in args.settings
+                for s in args.seeds
+            ]
+        )
     ]
-    records.update(run_rows(jobs, mode, device, n_jobs))
-    if RELABEL in rows:
-        downstream = best_pipeline(records, (PLAIN, *PIPELINES))
-        jobs = [(RELABEL, s, setting, downstream) for s in seeds]
-        records.update(run_rows(jobs, mode, device, n_jobs))
-    return records
+    run_rows(jobs, args.mode, device, args.n_jobs, add)
+    if RELABEL in args.rows:
+        jobs = [
+            (RELABEL, s, setting, best_pipeline(results[setting], (PLAIN, *PIPELINES)))
+            for setting in args.settings
+            for s in args.seeds
+        ]
+        run_rows(jobs, args.mode, device, args.n_jobs, add)
+    return results
 
 
 def _mean(records, key="final_test_accuracy"):
@@ -399,7 +445,12 @@ def write_plots(results, out, prefix):
     if not s05:
         return
     plot_curves(results, out / f"{prefix}_curves.png")
-    shown = [PLAIN, best_pipeline(s05, (*PIPELINES, RELABEL)), CEILING]
+    best = (
+        [best_pipeline(s05, (*PIPELINES, RELABEL))]
+        if s05.keys() & {*PIPELINES, RELABEL}
+        else []
+    )
+    shown = [PLAIN, *best, CEILING]
     matrices = {
         n: s05[n][0]["confusion_matrix"] for n in dict.fromkeys(shown) if s05.get(n)
     }
@@ -442,7 +493,9 @@ def parse_args(argv):
     parser.add_argument(
         "--settings", nargs="+", choices=list(NOISE), default=list(NOISE)
     )
-    parser.add_argument("--rows", nargs="+", choices=ROWS, default=list(ROWS))
+    parser.add_argument(
+        "--rows", nargs="+", choices=ROWS, default=list(ROWS), help="in run order"
+    )
     parser.add_argument("--name", default=None, help="results file prefix")
     parser.add_argument("--n-jobs", type=int, default=1, help="rows at once")
     args = parser.parse_args(argv)
@@ -495,16 +548,8 @@ def main(argv=None):
     device = _common.resolve_device(args.device)
     prefix = args.name or f"end_to_end_mnist_{args.mode}"
     run = start_run(args, device, prefix)
-    ceiling = []
-    if CEILING in args.rows:
-        jobs = [(CEILING, s, None, None) for s in args.seeds]
-        ceiling = run_rows(jobs, args.mode, device, args.n_jobs)[CEILING]
-    results = {}
-    for setting in args.settings:
-        results[setting] = run_setting(
-            setting, args.seeds, args.mode, device, args.rows, ceiling, args.n_jobs
-        )
-        write(run, results, prefix)
+    results = run_all(args, device, lambda results: write(run, results, prefix))
+    write(run, results, prefix)
     write_plots(results, run.out, prefix)
 
 
