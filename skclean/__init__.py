@@ -1,4 +1,4 @@
-"""skclean: train scikit-learn and PyTorch classifiers on data whose labels are wrong."""
+"""skclean: scikit-learn and PyTorch classifiers for data whose labels are wrong."""
 
 import importlib
 

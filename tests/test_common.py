@@ -1,4 +1,4 @@
-"""scikit-learn's (and, for samplers, imbalanced-learn's) common checks on every estimator.
+"""scikit-learn's (and for samplers imbalanced-learn's) common checks, every estimator.
 
 Estimators join by existing: :func:`skclean.utils.all_estimators` finds them.
 Each expected failure is listed with its reason.

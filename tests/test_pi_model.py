@@ -1,7 +1,6 @@
 """PiModelClassifier: semi-supervised training on the labels a filter kept."""
 
 import pickle
-
 import warnings
 
 import numpy as np

@@ -133,7 +133,9 @@ def test_choosing_page_filter_defaults_table():
 
 TWO_STAGE_FILES = {
     "full": ROOT / "benchmarks" / "results" / "two_stage_mnist_full.json",
-    "unbalanced": ROOT / "benchmarks" / "results" / "two_stage_mnist_unbalanced_full.json",
+    "unbalanced": (
+        ROOT / "benchmarks" / "results" / "two_stage_mnist_unbalanced_full.json"
+    ),
 }
 # Row label on the choosing page -> (result file, row in that file).
 TWO_STAGE_ROWS = {
@@ -183,9 +185,10 @@ def test_choosing_page_two_stage_tables():
                 assert row == "CE (clean labels)" and title == "No noise", shown
                 continue
             cells = [line.strip()[2:] for line in match.group(1).splitlines()]
-            assert cells == [
-                _two_stage_cell(results, key, row, s) for s in settings
-            ], (title, shown)
+            assert cells == [_two_stage_cell(results, key, row, s) for s in settings], (
+                title,
+                shown,
+            )
     short = _section(text, "In short")
     for setting in ["symmetric 0.2", "asymmetric 0.2"]:
         plain = _two_stage_cell(results, "full", "CE (noisy labels)", setting)

@@ -1,4 +1,4 @@
-"""Datasets: MNIST offline, and noisy versions of bundled datasets with their clean labels."""
+"""Datasets: MNIST offline, and noisy bundled datasets with their clean labels."""
 
 from ._mnist import load_mnist
 from ._noisy import load_noisy_dataset

@@ -1,4 +1,4 @@
-"""Label filters and relabellers: samplers that keep, drop, unlabel or correct labels."""
+"""Label filters and relabellers: samplers that keep, drop, unlabel or fix labels."""
 
 from ._confidence import ConfidenceRankFilter
 from ._kmeans import KMeansLabelFilter

@@ -168,9 +168,9 @@ class ClusterRelabeler(BaseLabelSampler):
     on 8,000 MNIST images with clean labels, 10% of the labels were changed,
     all of them wrongly, and an MLP trained on the output lost about 4 points
     of validation accuracy (as much under symmetric and pair-flip noise); the
-    default changed no label in these settings. The classes' most frequent label and the matched one differ only
-    when a class's wrong label is its majority, which is the noise this
-    class exists for.
+    default changed no label in these settings. The classes' most frequent
+    label and the matched one differ only when a class's wrong label is its
+    majority, which is the noise this class exists for.
 
     Examples
     --------

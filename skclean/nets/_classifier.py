@@ -1,4 +1,4 @@
-"""CNNClassifier: a skorch classifier with scikit-learn label handling and on-device data."""
+"""CNNClassifier: a skorch classifier with sklearn label handling and on-device data."""
 
 import contextlib
 import inspect
@@ -42,7 +42,7 @@ __all__ = ["CNNClassifier"]
 
 
 def _encoded_accuracy(net, X, y):
-    """Accuracy of ``net`` on a dataset whose targets are class indices (-1: unlabelled)."""
+    """Accuracy of ``net`` on a dataset of class-index targets (-1: unlabelled)."""
     y_pred = net.predict_proba(X).argmax(axis=1)
     y = np.asarray(y).reshape(-1)
     labeled = labeled_mask(y)
@@ -79,7 +79,7 @@ def _warn_if_unscaled_pixels(X):
 
 
 def _infer_input_shape(X, input_shape):
-    """Return the per-sample shape the module sees: (channels, height, width) or (d,)."""
+    """The per-sample shape the module sees: (channels, height, width) or (d,)."""
     if X.ndim == 4:
         shape = tuple(X.shape[1:])
     elif X.ndim == 3:
@@ -415,7 +415,7 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
         return encoded.astype(np.int64)
 
     def _prepare_fit(self, X, y):
-        """Validate the parameters and the training data, set data-dependent attributes."""
+        """Validate the parameters and training data; set data-dependent attributes."""
         validate_parameter_constraints(
             self._parameter_constraints,
             self.get_params(deep=False),
@@ -424,7 +424,8 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
         X_valid = self._validate_X(X, reset=True)
         if y is None:
             raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
             )
         y_encoded = self._encode_y(y)
         if y_encoded.shape[0] != X_valid.shape[0]:
@@ -453,13 +454,13 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
         return np.asarray(weights, dtype=np.float32)
 
     def get_dataset(self, X, y=None):
-        """Wrap arrays in a :class:`DeviceDataset` (training data live on the device)."""
+        """Wrap arrays in a :class:`DeviceDataset`: training data stay on the device."""
         if is_dataset(X):
             return X
         return DeviceDataset(X, y, device=self.device)
 
     def get_iterator(self, dataset, training=False):
-        """Batches sliced by index from on-device tensors; skorch's DataLoader otherwise."""
+        """Batches sliced from on-device tensors; skorch's DataLoader otherwise."""
         base, indices = as_device_dataset(dataset)
         iterator = self.iterator_train if training else self.iterator_valid
         if base is None or iterator is not DataLoader:
@@ -515,7 +516,8 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
             needs_image = "input_size" in accepted and "input_size" not in data_kwargs
             if needs_image and "input_size" not in kwargs:
                 raise ValueError(
-                    f"{getattr(module, '__name__', module)} needs image input, but X has "
+                    f"{getattr(module, '__name__', module)} needs image input, "
+                    "but X has "
                     f"{self.n_features_in_} features per sample, which do not form a "
                     "square image. Pass input_shape=(channels, height, width), "
                     "image-shaped X, or a module for flat input such as "
@@ -644,7 +646,7 @@ class CNNClassifier(SkorchPrivateOverridesMixin, NeuralNetClassifier):
         return self._weighted_loss(y_pred, to_tensor(y_true, self.device), weight)
 
     def _weighted_loss(self, logits, y, weight):
-        """``sum(w c l) / sum(w c)`` over rows: per-row loss ``l``, class weight ``c``."""
+        """``sum(w c l) / sum(w c)`` over rows: row loss ``l``, class weight ``c``."""
         if not hasattr(self.criterion_, "reduction"):
             raise ValueError(
                 "sample_weight needs a criterion whose per-row losses can be read "

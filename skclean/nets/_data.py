@@ -27,7 +27,7 @@ def _as_tensor(array, device):
 
 
 class DeviceDataset(Dataset):
-    """Tensors ``X`` (and optionally ``y`` and sample weights) kept whole, on one device.
+    """Tensors ``X`` (and optionally ``y`` and sample weights), whole, on one device.
 
     Parameters
     ----------
@@ -167,7 +167,7 @@ class DeviceBatches:
 
 
 class SemiSupervisedBatches:
-    """Mini-batches of ``batch_size // 2`` labelled and ``batch_size // 2`` unlabelled rows.
+    """Mini-batches of ``batch_size // 2`` labelled and as many unlabelled rows.
 
     Algorithm 1 of Ding et al. (WACV 2018). Labelled rows (``y >= 0``) are
     drawn class-balanced with replacement when ``balance_classes`` (sec. 3.3),

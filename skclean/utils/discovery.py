@@ -1,4 +1,4 @@
-"""Find skclean's public estimators, as :func:`sklearn.utils.discovery.all_estimators` does."""
+"""Find skclean's public estimators, as sklearn's ``all_estimators`` does."""
 
 import importlib
 import inspect
