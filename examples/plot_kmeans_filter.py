@@ -42,7 +42,7 @@ print(f"{correct.mean():.1%} of {len(y_noisy)} training labels are right")
 # square roots of out-of-fold class probabilities of a k-nearest-neighbours
 # classifier (``features="auto"``), where the wrong labels of a label sit near
 # the corners of their true classes. Within each label it then rejects every
-# cluster in which at least a third of the images are confidently another
+# cluster in which at least 40% of the images are confidently another
 # class (``selection="auto"``, here ``"undisputed"``), and keeps the images no
 # class disputes in a rejected cluster whose disputes are spread over many
 # classes, as under this symmetric noise.
