@@ -93,8 +93,8 @@ def method_specs():
             "ConfidenceRankFilter",
             "default (cv=5)",
             "confidence",
-            {"save": "lr"},
-            "its out-of-fold probabilities are P_lr",
+            {"save": "default"},
+            "its out-of-fold probabilities are P_default",
         ),
         (
             "ConfidenceRankFilter",
@@ -105,10 +105,10 @@ def method_specs():
         ),
         (
             "cleanlab",
-            "find_label_issues(P_lr)",
+            "find_label_issues(P_default)",
             "cleanlab",
-            {"proba": "lr"},
-            "same P_lr; time excludes computing it",
+            {"proba": "default"},
+            "same P_default; time excludes computing it",
         ),
         (
             "ConfidenceRankFilter",
@@ -139,7 +139,7 @@ def method_specs():
             specs.append(
                 _kmeans(f"{space}, {selection}", selection=selection, features=features)
             )
-    for key in ("lr", "knn"):
+    for key in ("default", "knn"):
         note = (
             f"clusters the rows of sqrt(P_{key}) (Hellinger geometry); time excludes "
             "computing P"
@@ -399,7 +399,9 @@ def to_markdown(results, quick):
         "correct labels that are kept. Kept: fraction of labels kept. Noisy-valid "
         "acc.: accuracy on the held-out noisy labels of PCA(50) + "
         "LogisticRegression trained on the kept rows (the only criterion used to "
-        "choose). Out-of-fold probabilities P_lr and P_knn are computed once per "
+        "choose). Out-of-fold probabilities P_default (ConfidenceRankFilter's default "
+        "estimator: PCA(50) then k-nearest neighbours, k a sixth of the smallest "
+        "class, at most 50) and P_knn (PCA(50) then 50-NN) are computed once per "
         "setting and reused by the cleanlab and KMeans-on-P rows.",
         "",
         "## Targets",

@@ -194,3 +194,47 @@ def test_choosing_page_two_stage_tables():
         plain = _two_stage_cell(results, "full", "CE (noisy labels)", setting)
         ours = _two_stage_cell(results, "full", "two-stage", setting)
         assert f"plain {plain} vs two-stage {ours}" in " ".join(short.split())
+
+
+END_TO_END_FILE = ROOT / "benchmarks" / "results" / "end_to_end_mnist_medium.json"
+# Row label in the choosing page's DeepCleanNet table -> row in the result file.
+END_TO_END_ROWS = {
+    "CNN (noisy labels), the plain classifier": "CNN (noisy labels)",
+    "``make_pipeline(KMeansLabelFilter(), CNNClassifier())``": (
+        "KMeans (default) + CNN"
+    ),
+    "DeepCleanNet's own filter (pixels, k=2, farthest cluster)": "DeepCleanNet",
+    "two-stage (25 + 25 epochs)": "two-stage",
+    "cleanlab's ``CleanLearning(CNNClassifier())``": "cleanlab",
+    "CNN (clean labels), the ceiling": "CNN (clean labels)",
+}
+END_TO_END_COLUMNS = (
+    "final_test_accuracy",
+    "last10_test_accuracy",
+    "final_noisy_valid_accuracy",
+)
+
+
+def _seeds_cell(values):
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
+
+
+def test_choosing_page_end_to_end_table():
+    results = json.loads(END_TO_END_FILE.read_text())["results"]["symmetric 0.5"]
+    section = _section(
+        (ROOT / "docs" / "user_guide" / "choosing.rst").read_text(), "Symmetric noise"
+    )
+    for shown, row in END_TO_END_ROWS.items():
+        match = re.search(
+            rf"^   \* - {re.escape(shown)}\n((?:     - .*\n){{3}})",
+            section,
+            re.MULTILINE,
+        )
+        assert match, shown
+        cells = [line.strip()[2:] for line in match.group(1).splitlines()]
+        expected = [
+            _seeds_cell([r[key] for r in results[row]]) for key in END_TO_END_COLUMNS
+        ]
+        assert cells == expected, shown

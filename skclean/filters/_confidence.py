@@ -235,8 +235,7 @@ class ConfidenceRankFilter(BaseLabelFilter):
     probabilities for 60,000 MNIST images take tens of seconds on one CPU
     core). For large or tabular data, pass a classifier of your own, e.g.
     ``make_pipeline(StandardScaler(), PCA(50), LogisticRegression())``
-    (linear in the number of rows; the measurements below with 97% and 99%
-    precision were made with it) or a network.
+    (linear in the number of rows) or a network.
 
     Out-of-fold probabilities estimate ``P(noisy label | x)``: under symmetric
     noise of rate ``r`` the largest is about ``1 - r``, so with ``r >= 0.1``
@@ -248,10 +247,11 @@ class ConfidenceRankFilter(BaseLabelFilter):
     When a noise process makes the wrong label the most probable one for some
     images (asymmetric noise above 50%, e.g. 2->7 with rate 0.6), the
     classifier learns it, and neither agreement nor ranking can tell those
-    labels apart: on MNIST with Ding et al.'s pairs at rate 0.6, 97% of the
-    kept labels are correct (76% before), the wrong ones mostly 2s labelled 7
-    that step 3 keeps. The clean-set variant, with 2% trusted rows, reaches
-    99%.
+    labels apart: on 54,000 MNIST images with Ding et al.'s pairs at rate
+    0.6, 77% of the labels this filter keeps at its defaults are correct, as
+    before filtering (76%); the wrong ones are mostly 2s labelled 7. The
+    clean-set variant, with 2% of each class trusted, reaches 99%
+    (``benchmarks/results/filters.md``).
 
     Rows tied with the last row added by step 3 are kept as well, so a class
     may keep slightly more than ``min_fraction`` and the result does not

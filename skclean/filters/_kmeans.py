@@ -332,9 +332,9 @@ class KMeansLabelFilter(BaseLabelFilter):
     ``KMeansLabelFilter(features=None, selection="farthest")`` (raw pixels,
     ``n_clusters=2``, ``n_keep=1``). It needs no classifier; it works when the
     correctly labelled rows of each label are the most distinct group among
-    them, as under symmetric noise. On the 60,000 MNIST training images with
-    50% symmetric noise it keeps 48% of the labels, 81% of them correct
-    (against 50% before filtering; ``benchmarks/results/filters.md``). But it
+    them, as under symmetric noise. On 54,000 MNIST training images with 50%
+    symmetric noise it keeps 49% of the labels, 81% of them correct (against
+    50% before filtering; ``benchmarks/results/filters.md``). But it
     rejects about half of every label whatever its noise rate, clean labels
     included, which costs a classifier trained on its output many points
     (``benchmarks/results/default_filters.md``).
