@@ -468,6 +468,9 @@ class Run:
 
         Safe to call after every row: a run that is stopped keeps what it wrote.
         """
+        clash = sorted(payload.keys() & self.record.keys())
+        if clash:
+            raise ValueError(f"payload keys {clash} would overwrite the run's record")
         self.record["load_average"]["end"] = load_average()
         self.record["total_seconds"] = round(time.perf_counter() - self._start, 1)
         self.out.mkdir(parents=True, exist_ok=True)

@@ -424,7 +424,7 @@ def to_markdown(results, quick):
         "peak_above_start_mib",
         "note",
     ]
-    for block in results["settings"]:
+    for block in results["noise_settings"]:
         table = [{k: r[k] for k in columns} for r in block["rows"]]
         lines += [
             "",
@@ -494,7 +494,7 @@ def main(argv=None):
     with threadpool_limits(args.threads):
         blocks = [bench_setting(s, SIZES[mode], args.threads) for s in settings]
         speed = bench_kmeans_speed(SIZES[mode], 1 if args.smoke else args.repeats)
-    results = {"settings": blocks, "kmeans_speed": speed}
+    results = {"noise_settings": blocks, "kmeans_speed": speed}
     results["targets"] = evaluate_targets(blocks, speed)
     path = run.write(results, to_markdown(results, mode != "full"))
     print(f"wrote {path} and .md")
