@@ -468,7 +468,11 @@ class Run:
 
         Safe to call after every row: a run that is stopped keeps what it wrote.
         """
-        clash = sorted(payload.keys() & self.record.keys())
+        clash = sorted(
+            key
+            for key in payload.keys() & self.record.keys()
+            if payload[key] != self.record[key]
+        )
         if clash:
             raise ValueError(f"payload keys {clash} would overwrite the run's record")
         self.record["load_average"]["end"] = load_average()

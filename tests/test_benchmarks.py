@@ -102,6 +102,16 @@ def test_mean_std_and_verdict():
     assert _common.verdict(None) == "not measured"
 
 
+def test_run_write_keeps_the_run_record(tmp_path):
+    run = _common.Run("clash", "Clash", {"mode": "smoke"}, out=tmp_path)
+    run.write({"settings": {"mode": "smoke"}, "rows": []}, "same settings: fine")
+    with pytest.raises(ValueError, match="settings"):
+        run.write({"settings": [{"rate": 0.2}]}, "would replace the run's settings")
+    assert json.loads((tmp_path / "clash.json").read_text())["settings"] == {
+        "mode": "smoke"
+    }
+
+
 @pytest.mark.slow  # starts a process server that imports torch
 def test_run_fresh_reports_the_step_peak_memory():
     result, stats = _common.run_fresh(operator.mul, b"x", 64 * 2**20)
