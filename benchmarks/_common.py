@@ -558,6 +558,23 @@ def summarize_history(history, names=("train", "noisy_valid", "test")):
     return out
 
 
+def clean_learning(clf, seed):
+    """cleanlab's ``CleanLearning`` around ``clf``: 3 folds, issue search in-process.
+
+    ``n_jobs=1``: cleanlab's worker pool relies on fork-inherited globals,
+    which a step in a forkserver process (:func:`run_fresh`) does not have.
+    """
+    from cleanlab.classification import CleanLearning
+
+    return CleanLearning(
+        clf,
+        cv_n_folds=3,
+        seed=seed,
+        verbose=False,
+        find_label_issues_kwargs={"n_jobs": 1},
+    )
+
+
 def final_network(model):
     """The network a model trained last (a net, a pipeline or CleanLearning)."""
     if hasattr(model, "steps"):

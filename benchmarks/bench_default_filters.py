@@ -118,15 +118,7 @@ def run_row(row, make_clf, seed, data, flat):
         clf = make_clf().fit(X_tr, y)
         kept, y_used = np.ones(len(y), bool), y
     elif row == "cleanlab CleanLearning":
-        from cleanlab.classification import CleanLearning
-
-        clf = CleanLearning(
-            make_clf(),
-            cv_n_folds=3,
-            seed=seed,
-            verbose=False,
-            find_label_issues_kwargs={"n_jobs": 1},
-        )
+        clf = _common.clean_learning(make_clf(), seed)
         clf.fit(X_tr, y)
         kept = ~clf.label_issues_df["is_label_issue"].to_numpy()
         y_used = y

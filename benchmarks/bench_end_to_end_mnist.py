@@ -127,17 +127,7 @@ def make_model(name, epochs, seed, device, scores, downstream=None):
             ),
         )
     if name == CLEANLAB:
-        from cleanlab.classification import CleanLearning
-
-        # n_jobs=1: cleanlab's worker pool relies on fork-inherited globals,
-        # which rows in a forkserver process do not have.
-        return CleanLearning(
-            cnn(),
-            cv_n_folds=3,
-            seed=seed,
-            verbose=False,
-            find_label_issues_kwargs={"n_jobs": 1},
-        )
+        return _common.clean_learning(cnn(), seed)
     relabeler = ClusterRelabeler(estimator=cnn(callbacks=()), cv=3, random_state=seed)
     rest = make_model(downstream, epochs, seed, device, scores)
     return make_pipeline(
@@ -209,12 +199,12 @@ def best_pipeline(records, names=PIPELINES):
     )
 
 
-def run_rows(jobs, mode, device, n_jobs, on_record=None):
-    """``{name: [record per seed]}`` of ``(name, seed, setting, downstream)`` jobs.
+def run_rows(jobs, mode, device, n_jobs, on_record):
+    """Run ``(name, seed, setting, downstream)`` jobs; ``on_record(job, record)``
+    is called as each finishes, so that a long run can save what it has.
 
     Each job trains in its own process, ``n_jobs`` at once (in the order given),
-    each on one torch thread when more than one runs. ``on_record(job, record)``
-    is called as each job finishes, so that a long run can save what it has.
+    each on one torch thread when more than one runs.
     """
 
     def one(job):
@@ -223,17 +213,10 @@ def run_rows(jobs, mode, device, n_jobs, on_record=None):
             name, seed, setting, mode, device, downstream, one_thread=n_jobs > 1
         )
 
-    records = {}
     with ThreadPoolExecutor(max_workers=n_jobs) as pool:
         futures = {pool.submit(one, job): job for job in jobs}
         for future in as_completed(futures):
-            job = futures[future]
-            records.setdefault(job[0], []).append(future.result())
-            if on_record is not None:
-                on_record(job, records[job[0]][-1])
-    for rows in records.values():
-        rows.sort(key=lambda r: r["seed"])
-    return records
+            on_record(futures[future], future.result())
 
 
 def run_all(args, device, on_change=lambda results: None):

@@ -138,15 +138,7 @@ def make_model(name, stage_epochs, seed, scores):
     if name == "KMeans + CE":
         return make_pipeline(KMeansLabelFilter(random_state=seed), baseline())
     if name == "cleanlab":
-        from cleanlab.classification import CleanLearning
-
-        return CleanLearning(
-            baseline(),
-            cv_n_folds=3,
-            seed=seed,
-            verbose=False,
-            find_label_issues_kwargs={"n_jobs": 1},
-        )
+        return _common.clean_learning(baseline(), seed)
     relabeler = ClusterRelabeler(
         estimator=CNNClassifier(random_state=seed, **_common.mlp_params(stage_epochs)),
         cv=3,
