@@ -25,6 +25,12 @@ half class-balanced, Gaussian input noise 0.15, dropout, translations as
   estimator's defaults (weights fixed in advance from Laine & Aila 2017 and
   Tarvainen & Valpola 2017: 100, 30, 100, scaled by the share of unlabelled
   rows; ramp-up over the first quarter of the epochs);
+- ``temporal + entropy``: temporal ensembling plus entropy minimisation
+  (``entropy_weight=1``, Grandvalet & Bengio 2004, the weight Miyato et al.
+  give it);
+- ``vat``: virtual adversarial training with entropy minimisation (Miyato et
+  al. 2019's VAT+EntMin, weights 1 and 1; ``vat_epsilon`` 2.0, chosen with
+  the entropy weight on the labelled validation split of seeds 0 and 1);
 - ``pi, no translation`` (``mlp`` part only): the Pi-model with
   ``translate=0``, the ablation behind ``translate="auto"`` translating the
   MLP's 28x28 inputs too.
@@ -70,8 +76,11 @@ ROWS = {
     "pi, no translation": {"ensemble": "pi", "translate": 0},
     "temporal": {"ensemble": "temporal"},
     "mean teacher": {"ensemble": "mean_teacher"},
+    "temporal + entropy": {"ensemble": "temporal", "entropy_weight": 1.0},
+    "vat": {"ensemble": "vat"},
 }
-ENSEMBLES = ("pi", "temporal", "mean teacher")  # candidates for the default
+# Candidates for the default.
+ENSEMBLES = ("pi", "temporal", "mean teacher", "temporal + entropy", "vat")
 NOISE = {
     "symmetric 0.5": {"kind": "symmetric", "rate": 0.5},
     "asymmetric 0.2": {"kind": "asymmetric", "rate": 0.2, "pairs": "ding2018"},

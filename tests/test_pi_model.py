@@ -38,7 +38,12 @@ def _fast(**params):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "ensemble, weight, margin",
-    [("pi", None, 0.01), ("temporal", 100.0, 0.0), ("mean_teacher", None, 0.0)],
+    [
+        ("pi", None, 0.01),
+        ("temporal", 100.0, 0.0),
+        ("mean_teacher", None, 0.0),
+        ("vat", None, 0.01),
+    ],
 )
 def test_beats_the_same_net_on_the_labelled_rows_alone(
     hidden_digits, ensemble, weight, margin
@@ -202,7 +207,7 @@ def test_no_unlabelled_rows_costs_nothing(hidden_digits):
     )
 
 
-@pytest.mark.parametrize("ensemble", ["pi", "temporal", "mean_teacher"])
+@pytest.mark.parametrize("ensemble", ["pi", "temporal", "mean_teacher", "vat"])
 def test_history_records_both_losses(hidden_digits, ensemble):
     X, y_partial, *_ = hidden_digits
     clf = _fast(max_epochs=2, ensemble=ensemble).fit(X, y_partial)
@@ -210,6 +215,61 @@ def test_history_records_both_losses(hidden_digits, ensemble):
     consistency = clf.history_[:, "train_consistency_loss"]
     assert all(np.isfinite(supervised)) and all(v >= 0 for v in consistency)
     assert consistency[-1] > 0
+
+
+def test_entropy_term_follows_the_consistency_weight(hidden_digits):
+    X, y_partial, y_true, *_ = hidden_digits
+    unlabelled = np.mean(y_partial == -1)
+    vat = _fast(max_epochs=1, ensemble="vat").fit(X, y_partial)
+    # Miyato et al.'s VAT+EntMin: both weights 1, scaled like the consistency.
+    assert vat.unsupervised_weight_ == pytest.approx(unlabelled)
+    assert vat.entropy_weight_ == pytest.approx(unlabelled)
+    assert _fast(max_epochs=1).fit(X, y_partial).entropy_weight_ == 0.0
+    temporal = _fast(max_epochs=1, entropy_weight=0.5, unsupervised_weight=10)
+    assert temporal.fit(X, y_partial).entropy_weight_ == pytest.approx(0.5 * unlabelled)
+    off = _fast(max_epochs=1, ensemble="vat", unsupervised_weight=0)
+    assert off.fit(X, y_partial).entropy_weight_ == 0.0
+    with pytest.warns(UserWarning, match="Every row of y is labelled"):
+        assert _fast(max_epochs=1, ensemble="vat").fit(X, y_true).entropy_weight_ == 0
+
+
+def test_entropy_term_sharpens_predictions_on_unlabelled_rows(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    unlabelled = y_partial == -1
+
+    def mean_entropy(clf):
+        proba = clf.predict_proba(X[unlabelled])
+        return -np.mean(np.sum(proba * np.log(proba + 1e-12), axis=1))
+
+    params = dict(max_epochs=6, rampup_epochs=0, unsupervised_weight=1e-6)
+    plain = _fast(**params).fit(X, y_partial)
+    sharp = _fast(entropy_weight=5.0, **params).fit(X, y_partial)
+    assert mean_entropy(sharp) < 0.9 * mean_entropy(plain)
+
+
+def test_vat_perturbation_has_the_asked_radius(hidden_digits, monkeypatch):
+    X, y_partial, *_ = hidden_digits
+    seen = []
+    forward = PiModelClassifier._forward
+
+    def spy(self, X_in, **kwargs):
+        seen.append(X_in.detach().clone())
+        return forward(self, X_in, **kwargs)
+
+    monkeypatch.setattr(PiModelClassifier, "_forward", spy)
+    clf = _fast(max_epochs=1, ensemble="vat", vat_epsilon=0.7, rampup_epochs=0)
+    clf.set_params(noise_std=0.0).fit(X[:64], y_partial[:64])
+    # Per batch: the perturbed rows, then the same rows plus r_adv.
+    moved = (seen[1] - seen[0]).flatten(1).norm(dim=1)
+    np.testing.assert_allclose(moved.numpy(), 0.7, rtol=1e-4)
+
+
+def test_vat_with_mixed_precision(hidden_digits):
+    X, y_partial, *_ = hidden_digits
+    clf = _fast(max_epochs=1, ensemble="vat", mixed_precision=True)
+    clf.fit(X, y_partial)
+    assert np.isfinite(clf.history_[-1, "train_consistency_loss"])
+    assert clf.history_[-1, "train_consistency_loss"] > 0
 
 
 def test_mean_teacher_is_an_average_of_the_student(hidden_digits):
@@ -337,6 +397,10 @@ def test_unknown_ensemble_raises(hidden_digits):
     X, y_partial, *_ = hidden_digits
     with pytest.raises(ValueError, match="ensemble"):
         _fast(ensemble="mean-teacher").fit(X, y_partial)
+    with pytest.raises(ValueError, match="vat_epsilon"):
+        _fast(ensemble="vat", vat_epsilon=0).fit(X, y_partial)
+    with pytest.raises(ValueError, match="entropy_weight"):
+        _fast(entropy_weight=-1).fit(X, y_partial)
 
 
 def _stage1_filter(cv=None):
