@@ -93,8 +93,8 @@ class NoisyValidationAccuracy(Callback):
 # - supervised on the kept labels only (the filter in ``mode="drop"``);
 # - the Pi-model on every row, the kept labels and the unlabelled rest.
 #
-# ``ensemble="pi"`` asks for the Pi-model (the default is temporal
-# ensembling). The consistency weight ramps up over the first 10 epochs
+# ``ensemble="pi"`` asks for the Pi-model (the default is virtual
+# adversarial training). The consistency weight ramps up over the first 10 epochs
 # (``rampup_epochs``); the inputs get Gaussian noise of ``noise_std``.
 common = dict(module=MLP, lr=3e-3, max_epochs=60, random_state=0)
 

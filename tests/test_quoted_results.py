@@ -240,3 +240,34 @@ def test_choosing_page_end_to_end_table():
         if row == "CNN (clean labels)":
             expected[2] += " (clean labels)"  # the ceiling validates on clean labels
         assert cells == expected, shown
+
+
+SEMI_SUPERVISED_FILE = ROOT / "benchmarks" / "results" / "semi_supervised_mlp.json"
+SEMI_SUPERVISED_ROWS = {
+    "labelled rows alone": "supervised",
+    "consistency term off": "consistency off",
+    "Pi-model": "pi",
+    "Pi-model, no translation": "pi, no translation",
+    "temporal": "temporal",
+    "Mean Teacher": "mean teacher",
+    "temporal + entropy": "temporal + entropy",
+    "VAT + entropy": "vat",
+}
+
+
+def test_pi_model_page_study_table():
+    study = json.loads(SEMI_SUPERVISED_FILE.read_text())
+    results, default = study["results"], study["default_ensemble"]
+    text = (ROOT / "docs" / "user_guide" / "pi_model.rst").read_text()
+    section = text[text.index("\nWhat the study measured\n") :]
+    for shown, row in SEMI_SUPERVISED_ROWS.items():
+        label = f"{shown} (default)" if row == default else shown
+        match = re.search(
+            rf"^{re.escape(label)}  +(\S+)  +(\S+)  +(\S+)$", section, re.MULTILINE
+        )
+        assert match, label
+        expected = [
+            f"{statistics.mean(r['final_test_accuracy'] for r in by_seed.values()):.2f}"
+            for by_seed in (results[n][row] for n in ("100", "400", "1000"))
+        ]
+        assert list(match.groups()) == expected, label
