@@ -158,9 +158,11 @@ class PiModelClassifier(CNNClassifier):
     vat_epsilon : float, default=2.0
         Radius of VAT's adversarial step: its L2 norm over all the values of a
         row, in the inputs' units (pixels scaled to [0, 1] for MNIST). Unused
-        by the other ensembles. 2.0 is close to Miyato et al.'s MNIST radius
-        (2.1, supervised) and did better than 0.5 on held-out labelled MNIST
-        rows with 100 labels (MLP).
+        by the other ensembles. 2.0, close to Miyato et al.'s MNIST radius
+        (2.1, supervised), was fixed before the study (development runs on
+        held-out labelled MNIST rows compared it with 0.5 and 1);
+        it is not scaled to the number of values per row, so tune it for
+        other inputs.
 
     scale_unsupervised_weight : {"unlabeled", "labeled"} or bool, \
 default="unlabeled"
