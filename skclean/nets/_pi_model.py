@@ -48,8 +48,7 @@ _VAT_XI = 1e-6
 
 def _unit_rows(d):
     """Each row of ``d`` scaled to unit L2 norm over all its other axes."""
-    norms = d.flatten(1).norm(dim=1).clamp_min(1e-12)
-    return d / norms.view(-1, *([1] * (d.ndim - 1)))
+    return F.normalize(d.flatten(1), dim=1).view_as(d)
 
 
 def _entropy(logits):
@@ -432,20 +431,18 @@ mixed_precision, channels_last, **kwargs
         w_max = self.unsupervised_weight
         if w_max is None:
             w_max = _DEFAULT_UNSUPERVISED_WEIGHT[self.ensemble]
-        n_rows, scale = y_encoded.shape[0], self.scale_unsupervised_weight
-        if scale == "unlabeled":
-            w_max *= (n_rows - self.n_labeled_) / n_rows
-        elif scale is True or scale == "labeled":
-            w_max *= self.n_labeled_ / n_rows
-        self.unsupervised_weight_ = float(w_max)
         entropy = self.entropy_weight
         if entropy is None:
             entropy = _DEFAULT_ENTROPY_WEIGHT[self.ensemble]
-        # The entropy term follows the consistency term's ramp-up and scaling.
-        base = self.unsupervised_weight
-        if base is None:
-            base = _DEFAULT_UNSUPERVISED_WEIGHT[self.ensemble]
-        self.entropy_weight_ = float(entropy * w_max / base) if base else 0.0
+        n_rows, scale = y_encoded.shape[0], self.scale_unsupervised_weight
+        factor = 1.0
+        if scale == "unlabeled":
+            factor = (n_rows - self.n_labeled_) / n_rows
+        elif scale is True or scale == "labeled":
+            factor = self.n_labeled_ / n_rows
+        self.unsupervised_weight_ = float(w_max * factor)
+        # The entropy term follows the consistency term's scaling, and is off with it.
+        self.entropy_weight_ = float(entropy * factor) if w_max else 0.0
         self.consistency_weight_ = 0.0
         return X_valid, y_encoded
 
@@ -569,6 +566,18 @@ mixed_precision, channels_last, **kwargs
         log_probs = F.log_softmax(self._forward(X + r_adv, **fit_params), dim=1)
         return F.kl_div(log_probs, probs, reduction="batchmean")
 
+    def _consistency_target(self, X, rows, probs, **fit_params):
+        """The squared-error target of the Pi-model, Mean Teacher or temporal
+        ensemble (None in temporal ensembling's first epoch)."""
+        if self.ensemble == "pi":
+            other = self._forward(self._perturb(X), **fit_params)
+            return torch.softmax(other, dim=1)
+        if self.ensemble == "mean_teacher":
+            return self._teacher_probs(self._targets_from.teacher_, X)
+        target = self._targets_from.targets(rows)
+        self._targets_from.record(rows, probs)
+        return target
+
     def _supervised_loss(self, logits, y, sample_weight=None):
         labeled = y != UNLABELED
         if sample_weight is not None:
@@ -597,19 +606,11 @@ mixed_precision, channels_last, **kwargs
         else:
             probs = torch.softmax(logits, dim=1)
             if self.ensemble == "vat":
-                target = probs.detach()
                 consistency = self._virtual_adversarial_loss(
-                    X_seen, target, **fit_params
+                    X_seen, probs.detach(), **fit_params
                 )
-            elif self.ensemble == "pi":
-                other = self._forward(self._perturb(X), **fit_params)
-                target = torch.softmax(other, dim=1)
-            elif self.ensemble == "mean_teacher":
-                target = self._teacher_probs(self._targets_from.teacher_, X)
             else:
-                target = self._targets_from.targets(rows)
-                self._targets_from.record(rows, probs)
-            if self.ensemble != "vat":
+                target = self._consistency_target(X, rows, probs, **fit_params)
                 consistency = (
                     F.mse_loss(probs, target)
                     if target is not None
