@@ -9,6 +9,7 @@ The training recipes shared by several scripts are here too.
 """
 
 import argparse
+import calendar
 import json
 import math
 import multiprocessing
@@ -435,6 +436,36 @@ class Run:
             "load_average": {"start": load_average()},
         }
         self._start = time.perf_counter()
+        self._merged = False
+
+    @classmethod
+    def merged(cls, records, title, *, out=None, measures_memory=False):
+        """A run that writes the union of runs which split the seeds or rows.
+
+        Parameters
+        ----------
+        records : list of dict
+            The JSON records of the runs (see :func:`merge_records`).
+        title : str
+            Heading of the markdown file.
+        out : path-like or None, default=None
+            Folder of the result files; ``benchmarks/results`` by default.
+        measures_memory : bool, default=False
+            As for the constructor.
+
+        Returns
+        -------
+        run : Run
+            Its ``record`` is the merged record; ``results`` holds the merged
+            results, for the script to render and pass to :meth:`write`.
+        """
+        record, results = merge_records(records)
+        run = cls.__new__(cls)
+        run.name, run.title = record["name"], title
+        run.measures_memory = measures_memory
+        run.out = Path(out) if out is not None else RESULTS
+        run.record, run.results, run._merged = record, results, True
+        return run
 
     def header(self):
         """Markdown lines on the command, tree, machine and load of this run."""
@@ -455,6 +486,17 @@ class Run:
             f"{load.get('end')}; total wall time {record.get('total_seconds', 0):.0f}"
             " s",
         ]
+        if self._merged:
+            lines.append(
+                "- Merged from the result files of these runs of one commit "
+                "(total wall time above: their sum):"
+            )
+            lines += [
+                f"  - `{r['command']}` on {r['date_utc']}, seeds {r['seeds']}, "
+                f"rows {r['rows']}, load average {r['load_average']['start']} to "
+                f"{r['load_average'].get('end')}, {r['total_seconds']:.0f} s"
+                for r in self.record["runs"]
+            ]
         if self.measures_memory:
             lines.append(
                 "- Peak memory: each measured step runs in a fresh process; its "
@@ -475,8 +517,9 @@ class Run:
         )
         if clash:
             raise ValueError(f"payload keys {clash} would overwrite the run's record")
-        self.record["load_average"]["end"] = load_average()
-        self.record["total_seconds"] = round(time.perf_counter() - self._start, 1)
+        if not self._merged:
+            self.record["load_average"]["end"] = load_average()
+            self.record["total_seconds"] = round(time.perf_counter() - self._start, 1)
         self.out.mkdir(parents=True, exist_ok=True)
         path = self.out / f"{self.name}.json"
         record = {**self.record, **payload}
@@ -484,6 +527,115 @@ class Run:
         markdown = "\n".join([f"# {self.title}", "", *self.header(), "", body])
         (self.out / f"{self.name}.md").write_text(markdown.rstrip() + "\n")
         return path
+
+
+def merge_records(records):
+    """Combine the records of runs that split one benchmark's seeds or rows.
+
+    Long runs go faster as several processes, each with some of the seeds or
+    rows; this puts their results back into one record, as if one run had
+    made them. The runs must share the benchmark, the commit, the machine,
+    the package versions and every setting but ``seeds`` and ``rows``, and no
+    two runs may hold the same result.
+
+    Parameters
+    ----------
+    records : list of dict
+        The runs' JSON records, as :meth:`Run.write` wrote them. Each has
+        ``results``: nested dicts whose innermost keys are seeds.
+
+    Returns
+    -------
+    record : dict
+        The shared fields, the union of the seeds and rows in ``settings``,
+        the provenance (clean only when every run was clean), the summed
+        ``total_seconds``, the load average when the first run started and
+        when the last one ended, and
+        ``runs``: command, date, seeds, rows, load and wall time of each run.
+    results : dict
+        The union of the runs' results.
+
+    Raises
+    ------
+    ValueError
+        If the runs differ in anything but seeds and rows, or overlap.
+    """
+    if len(records) < 2:
+        raise ValueError(f"merging needs at least two result files, got {len(records)}")
+    first = records[0]
+    for other in records[1:]:
+        for key in ("name", "versions"):
+            if other[key] != first[key]:
+                raise ValueError(f"runs differ in {key!r}: cannot merge them")
+        if other["provenance"]["git_commit"] != first["provenance"]["git_commit"]:
+            raise ValueError("runs come from different commits: cannot merge them")
+        mine = {k: v for k, v in first["machine"].items() if k != "threadpools"}
+        theirs = {k: v for k, v in other["machine"].items() if k != "threadpools"}
+        if mine != theirs:
+            raise ValueError("runs come from different machines: cannot merge them")
+        if _fixed_settings(other) != _fixed_settings(first):
+            raise ValueError("runs differ in settings other than seeds and rows")
+
+    def union(into, more, where):
+        for key, value in more.items():
+            if isinstance(value, dict) and isinstance(into.get(key), dict):
+                union(into[key], value, (*where, key))
+            elif key in into:
+                raise ValueError(f"two runs hold the result {'/'.join((*where, key))}")
+            else:
+                into[key] = value
+
+    results = {}
+    for record in records:
+        union(results, json.loads(json.dumps(record["results"])), ())
+    settings = dict(first["settings"])
+    settings["seeds"] = sorted({s for r in records for s in r["settings"]["seeds"]})
+    if "rows" in first["settings"]:
+        settings["rows"] = {}
+        for record in records:
+            settings["rows"].update(record["settings"]["rows"])
+    provs = [r["provenance"] for r in records]
+    runs = sorted(records, key=lambda r: r["date_utc"])
+    last = max(records, key=lambda r: _utc_seconds(r["date_utc"]) + r["total_seconds"])
+    record = {
+        "name": first["name"],
+        "command": command_line(),
+        "date_utc": runs[0]["date_utc"],
+        "provenance": {
+            "git_commit": first["provenance"]["git_commit"],
+            "clean": all(p["clean"] for p in provs),
+            "dirty_paths": sorted({d for p in provs for d in p["dirty_paths"]}),
+            "recorded_at_utc": runs[0]["provenance"]["recorded_at_utc"],
+        },
+        "machine": first["machine"],
+        "versions": first["versions"],
+        "settings": settings,
+        "load_average": {
+            "start": runs[0]["load_average"]["start"],
+            "end": last["load_average"].get("end"),
+        },
+        "total_seconds": round(sum(r["total_seconds"] for r in records), 1),
+        "runs": [
+            {
+                "command": r["command"],
+                "date_utc": r["date_utc"],
+                "seeds": r["settings"]["seeds"],
+                "rows": list(r["settings"].get("rows", [])),
+                "load_average": r["load_average"],
+                "total_seconds": r["total_seconds"],
+            }
+            for r in runs
+        ],
+    }
+    return record, results
+
+
+def _fixed_settings(record):
+    return {k: v for k, v in record["settings"].items() if k not in ("seeds", "rows")}
+
+
+def _utc_seconds(date_utc):
+    return calendar.timegm(time.strptime(date_utc, "%Y-%m-%dT%H:%M:%SZ"))
 
 
 def _jsonable(value):

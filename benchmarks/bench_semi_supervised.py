@@ -49,15 +49,22 @@ Usage::
 
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/bench_semi_supervised.py
     python benchmarks/bench_semi_supervised.py --parts cnn --seeds 0
+    python benchmarks/bench_semi_supervised.py --merge a/semi_supervised_cnn.json \
+        b/semi_supervised_cnn.json
+
+``--merge`` puts back together the runs of one part that split its seeds or
+rows over several processes (same commit, machine and settings).
 
 Results: ``benchmarks/results/semi_supervised_<part>.json`` / ``.md`` and, for
 ``mlp``, a PNG of the per-epoch curves at 400 labels. ``--smoke`` runs every
 part at toy size into ``--out``.
 """
 
+import json
 import math
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -350,6 +357,49 @@ def to_markdown(part, results, default, chosen_on, targets, settings, skipped):
     return "\n".join(lines)
 
 
+def write_part(run, part, results, default, skipped, curves=False):
+    """Write one part's result files; return the default ensemble it judged."""
+    settings = run.record["settings"]
+    if default:
+        chosen, on = default, "the mlp part"
+    else:
+        chosen, on = choose_default(results)
+        on = f"{on} labels, this part" if chosen else on
+    targets = part_targets(part, results, chosen)
+    payload = {"results": results, "default_ensemble": chosen, "targets": targets}
+    body = to_markdown(part, results, chosen, on, targets, settings, skipped)
+    run.write(payload, body)
+    if curves:
+        curves_png(results, run.out / f"{run.name}_curves.png")
+    return chosen
+
+
+def title_of(part):
+    return f"Semi-supervised learning with PiModelClassifier: {part}"
+
+
+def merge_part(paths, args):
+    """Rewrite one part's files from runs that split its seeds or rows."""
+    records = [json.loads(Path(path).read_text()) for path in paths]
+    part = records[0]["settings"]["part"]
+    run = _common.Run.merged(records, title_of(part), out=args.out)
+    default = args.default
+    if default is None:
+        default = records[0].get("default_ensemble")
+        if any(r.get("default_ensemble") != default for r in records):
+            raise ValueError(
+                "the runs judged different default ensembles: pass --default"
+            )
+    results = {
+        setting: {
+            row: dict(sorted(by_row[row].items(), key=lambda item: int(item[0])))
+            for row in sorted(by_row, key=list(ROWS).index)
+        }
+        for setting, by_row in run.results.items()
+    }
+    return write_part(run, part, results, default, skipped=[])
+
+
 def run_part(part, args, default=None):
     mode, epochs = args.mode, MODES[args.mode]["epochs"]
     if args.epochs:
@@ -370,27 +420,17 @@ def run_part(part, args, default=None):
     suffix = "_smoke" if mode == "smoke" else ""
     run = _common.Run(
         f"semi_supervised_{part.replace('-', '_')}{suffix}",
-        f"Semi-supervised learning with PiModelClassifier: {part}",
+        title_of(part),
         settings,
         out=args.out,
         measures_memory=False,
     )
     results, skipped = {}, []
     module = DeepCleanCNN if part == "cnn" else MLP
+    curves = part == "mlp" and args.out is None and mode != "smoke"
 
     def write():
-        if default:
-            chosen, on = default, "the mlp part"
-        else:
-            chosen, on = choose_default(results)
-            on = f"{on} labels, this part" if chosen else on
-        targets = part_targets(part, results, chosen)
-        payload = {"results": results, "default_ensemble": chosen, "targets": targets}
-        body = to_markdown(part, results, chosen, on, targets, settings, skipped)
-        run.write(payload, body)
-        if part == "mlp" and args.out is None and mode != "smoke":
-            curves_png(results, run.out / f"{run.name}_curves.png")
-        return chosen
+        return write_part(run, part, results, default, skipped, curves)
 
     for seed in args.seeds:
         if part == "two-stage":
@@ -467,6 +507,14 @@ def parse_args(argv=None):
     parser.add_argument("--rows", nargs="+", choices=list(ROWS), default=None)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument(
+        "--merge",
+        nargs="+",
+        default=None,
+        metavar="JSON",
+        help="instead of running, write one part's files from the result files of "
+        "runs (same commit and settings) that split its seeds or rows",
+    )
+    parser.add_argument(
         "--default",
         choices=ENSEMBLES,
         default=None,
@@ -483,6 +531,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.merge:
+        return merge_part(args.merge, args)
     torch.set_num_threads(1)
     default = args.default
     for part in args.parts:

@@ -324,3 +324,73 @@ def test_semi_supervised_smoke_runs_every_part(tmp_path):
         for target in result["targets"]:
             assert target["met"] in (True, False, None)
         assert (tmp_path / f"semi_supervised_{part}_smoke.md").exists()
+
+
+def _fake_semi_supervised_run(folder, seeds, rows, epochs=3):
+    """The result file a run of ``seeds`` and ``rows`` of the cnn part writes."""
+    settings = {"part": "cnn", "mode": "full", "epochs": epochs, "seeds": seeds}
+    settings["rows"] = {row: bench_semi_supervised.ROWS[row] for row in rows}
+    run = _common.Run("semi_supervised_cnn", "t", settings, out=folder)
+    results = {"400": {}}
+    for row in rows:
+        for seed in seeds:
+            acc = [90.0 + seed + (row == "vat")] * epochs
+            results["400"].setdefault(row, {})[str(seed)] = {
+                "test_acc": acc,
+                "final_test_accuracy": acc[-1],
+                "last10_test_accuracy": acc[-1],
+                "last10_valid_accuracy": acc[-1],
+                "train_consistency_loss": [0.1] * epochs,
+                "seconds": 10.0 + seed,
+            }
+    targets = bench_semi_supervised.part_targets("cnn", results, "vat")
+    payload = {"results": results, "default_ensemble": "vat", "targets": targets}
+    return run.write(payload, "body")
+
+
+def test_merge_puts_split_seeds_and_rows_back_together(tmp_path):
+    paths = [
+        _fake_semi_supervised_run(tmp_path / "a", [0, 1], ["vat"]),
+        _fake_semi_supervised_run(tmp_path / "b", [2], ["vat", "consistency off"]),
+        _fake_semi_supervised_run(tmp_path / "c", [0, 1], ["consistency off"]),
+    ]
+    out = tmp_path / "merged"
+    args = bench_semi_supervised.parse_args(
+        ["--merge", *map(str, paths), "--out", str(out)]
+    )
+    assert bench_semi_supervised.merge_part(args.merge, args) == "vat"
+    merged = json.loads((out / "semi_supervised_cnn.json").read_text())
+    by_row = merged["results"]["400"]
+    assert list(by_row) == ["consistency off", "vat"]
+    assert all(list(by_seed) == ["0", "1", "2"] for by_seed in by_row.values())
+    assert merged["settings"]["seeds"] == [0, 1, 2]
+    assert set(merged["settings"]["rows"]) == {"vat", "consistency off"}
+    assert len(merged["runs"]) == 3
+    parts = [json.loads(p.read_text()) for p in paths]
+    assert merged["total_seconds"] == pytest.approx(
+        sum(p["total_seconds"] for p in parts)
+    )
+    assert merged["provenance"]["git_commit"] == parts[0]["provenance"]["git_commit"]
+    # Every seed of both rows is in the targets: vat 92.0 vs off 91.0 on average.
+    assert merged["targets"][0]["result"] == "92.00 (target >= 94.00)"
+    markdown = (out / "semi_supervised_cnn.md").read_text()
+    assert "Merged from the result files of these runs" in markdown
+    assert markdown.count("seeds [0, 1]") == 2
+
+
+def test_merge_refuses_overlapping_or_foreign_runs(tmp_path):
+    a = json.loads(_fake_semi_supervised_run(tmp_path / "a", [0], ["vat"]).read_text())
+    b = json.loads(_fake_semi_supervised_run(tmp_path / "b", [0], ["vat"]).read_text())
+    with pytest.raises(ValueError, match="400/vat/0"):
+        _common.merge_records([a, b])
+    c = json.loads(_fake_semi_supervised_run(tmp_path / "c", [1], ["vat"]).read_text())
+    for key, value in [
+        ("provenance", {**c["provenance"], "git_commit": "0" * 40}),
+        ("settings", {**c["settings"], "epochs": 30}),
+        ("versions", {**c["versions"], "torch": "0"}),
+    ]:
+        with pytest.raises(ValueError, match="differ|different"):
+            _common.merge_records([a, {**c, key: value}])
+    with pytest.raises(ValueError, match="at least two"):
+        _common.merge_records([a])
+    assert _common.merge_records([a, c])[0]["settings"]["seeds"] == [0, 1]
