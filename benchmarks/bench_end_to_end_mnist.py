@@ -290,14 +290,17 @@ def evaluate_targets(results):
         )
     for setting, margin in (("symmetric 0.5", 1.5), ("symmetric 0.2", 1.0)):
         rec = results.get(setting, {})
+        text = (
+            f"{setting}: best pipeline (chosen on noisy validation) within {margin} "
+            "points of the clean-label ceiling"
+        )
         if not (rec.get(CEILING) and any(rec.get(n) for n in PIPELINES)):
-            add(f"{setting}: best pipeline within {margin} of the ceiling", None)
+            add(text, None)
             continue
         best = best_pipeline(rec, (*PIPELINES, RELABEL))
         ours, ceiling = _mean(rec[best]), _mean(rec[CEILING])
         add(
-            f"{setting}: best pipeline (chosen on noisy validation) within {margin} "
-            "points of the clean-label ceiling",
+            text,
             ours >= ceiling - margin,
             f"{best}: {ours:.2f} vs ceiling {ceiling:.2f}",
         )
@@ -327,12 +330,11 @@ def display_name(name, records):
     return name
 
 
-def accuracy_tables(results):
-    """The DeepCleanNet table (one setting, every measure) and Co-teaching's."""
-    s05 = results.get(DEEPCLEANNET_SETTING, {})
-    first = [
+def setting_table(records):
+    """One setting's rows with every measure: final, last-10, noisy validation."""
+    rows = [
         {
-            "row": n,
+            "row": display_name(n, records),
             "final test acc.": _common.mean_std(
                 [r["final_test_accuracy"] for r in rec]
             ),
@@ -341,18 +343,21 @@ def accuracy_tables(results):
             ),
             "noisy-valid acc.": _common.mean_std(
                 [r["final_noisy_valid_accuracy"] for r in rec]
-            ),
+            )
+            # The ceiling trains and validates on clean labels.
+            + (" (clean labels)" if n == CEILING else ""),
             "wall time (s)": statistics.mean(r["seconds"] for r in rec),
             "peak above start (MiB)": max(r["peak_above_start_mib"] for r in rec),
             "seeds": len(rec),
         }
-        for n, rec in s05.items()
+        for n, rec in records.items()
     ]
-    for row in first:
-        if row["row"] == CEILING and row["noisy-valid acc."]:
-            # The ceiling trains and validates on clean labels.
-            row["noisy-valid acc."] += " (clean labels)"
-        row["row"] = display_name(row["row"], s05)
+    return rows
+
+
+def accuracy_tables(results):
+    """The DeepCleanNet table (one setting, every measure) and Co-teaching's."""
+    first = setting_table(results.get(DEEPCLEANNET_SETTING, {}))
     first += [
         {
             "row": f"paper: {n} (quoted, validation, Fig. 6)",
@@ -448,11 +453,8 @@ def write_plots(results, out, prefix):
 def to_markdown(results, targets, prefix):
     first, second = accuracy_tables(results)
     table = [{**t, "met": _common.verdict(t["met"])} for t in targets]
-    return "\n".join(
+    deepcleannet = (
         [
-            "Accuracy in %, mean ± std over seeds; final = after the last epoch. The "
-            "best pipeline of a setting is chosen on noisy-validation accuracy only.",
-            "",
             f"## DeepCleanNet's experiment: {DEEPCLEANNET_SETTING}",
             "",
             first,
@@ -460,6 +462,27 @@ def to_markdown(results, targets, prefix):
             f"Curves: `{prefix}_curves.png`; confusion matrices: "
             f"`{prefix}_confusion.png`.",
             "",
+        ]
+        if results.get(DEEPCLEANNET_SETTING)
+        else []
+    )
+    return "\n".join(
+        [
+            "Accuracy in %, mean ± std over seeds; final = after the last epoch. The "
+            "best pipeline of a setting is chosen on noisy-validation accuracy only.",
+            "",
+            *deepcleannet,
+            *[
+                line
+                for setting, records in results.items()
+                if setting != DEEPCLEANNET_SETTING and records
+                for line in (
+                    f"## Co-teaching's setting: {setting}",
+                    "",
+                    _common.markdown_table(setting_table(records), floatfmt=".0f"),
+                    "",
+                )
+            ],
             "## Co-teaching's noise settings (final test accuracy)",
             "",
             second,
