@@ -137,6 +137,7 @@ TWO_STAGE_FILES = {
         ROOT / "benchmarks" / "results" / "two_stage_mnist_unbalanced_full.json"
     ),
 }
+RELABEL_FILE = ROOT / "benchmarks" / "results" / "two_stage_mnist_relabel_full.json"
 # Row label on the choosing page -> (result file, row in that file).
 TWO_STAGE_ROWS = {
     "plain network (class-balanced batches)": ("full", "CE (noisy labels)"),
@@ -196,8 +197,20 @@ def test_choosing_page_two_stage_tables():
         assert f"plain {plain} vs two-stage {ours}" in " ".join(short.split())
 
 
-END_TO_END_FILE = ROOT / "benchmarks" / "results" / "end_to_end_mnist_medium.json"
-# Row label in the choosing page's DeepCleanNet table -> row in the result file.
+def test_choosing_page_relabel_run():
+    results = json.loads(RELABEL_FILE.read_text())["results"]
+    relabel, ceiling = (
+        _two_stage_cell({"relabel": results}, "relabel", row, "asymmetric 0.6")
+        for row in ("relabel + two-stage", "CE (clean labels)")
+    )
+    text = " ".join((ROOT / "docs" / "user_guide" / "choosing.rst").read_text().split())
+    assert f"relabel + two-stage {relabel} (full mode, 3 seeds, its own run)" in text
+    assert f"two-stage pipeline to {relabel}" in text
+    assert f"clean-label ceiling of {ceiling} in the same run" in text
+
+
+END_TO_END = ROOT / "benchmarks" / "results"
+# Row label in the choosing page's DeepCleanNet tables -> row in the result file.
 END_TO_END_ROWS = {
     "CNN (noisy labels), the plain classifier": "CNN (noisy labels)",
     "``make_pipeline(KMeansLabelFilter(), CNNClassifier())``": (
@@ -221,21 +234,39 @@ def _seeds_cell(values):
     return f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
 
 
-def test_choosing_page_end_to_end_table():
-    results = json.loads(END_TO_END_FILE.read_text())["results"]["symmetric 0.5"]
-    section = _section(
-        (ROOT / "docs" / "user_guide" / "choosing.rst").read_text(), "Symmetric noise"
+def _list_table(text, title):
+    """The body of the list-table captioned ``title``, up to the next paragraph."""
+    start = text.index(f".. list-table:: {title}\n")
+    end = re.search(r"\n\n(?=\S)", text[start:])
+    return text[start : start + end.start() + 1]
+
+
+@pytest.mark.parametrize(
+    ("file", "setting", "title"),
+    [
+        (
+            "end_to_end_mnist_medium",
+            "symmetric 0.5",
+            "DeepCleanNet's regime, symmetric 0.5",
+        ),
+    ],
+)
+def test_choosing_page_end_to_end_tables(file, setting, title):
+    results = json.loads((END_TO_END / f"{file}.json").read_text())["results"]
+    table = _list_table(
+        (ROOT / "docs" / "user_guide" / "choosing.rst").read_text(), title
     )
-    for shown, row in END_TO_END_ROWS.items():
-        match = re.search(
-            rf"^   \* - {re.escape(shown)}\n((?:     - .*\n){{3}})",
-            section,
-            re.MULTILINE,
-        )
-        assert match, shown
-        cells = [line.strip()[2:] for line in match.group(1).splitlines()]
+    header, *shown_rows = re.findall(
+        r"^   \* - (.*)\n((?:     - .*\n){3})", table, re.M
+    )
+    assert header[0] == "row"
+    assert len(shown_rows) == len(results[setting]), "every row run is shown"
+    for shown, body in shown_rows:
+        row = END_TO_END_ROWS[shown]
+        cells = [line.strip()[2:] for line in body.splitlines()]
         expected = [
-            _seeds_cell([r[key] for r in results[row]]) for key in END_TO_END_COLUMNS
+            _seeds_cell([r[key] for r in results[setting][row]])
+            for key in END_TO_END_COLUMNS
         ]
         if row == "CNN (clean labels)":
             expected[2] += " (clean labels)"  # the ceiling validates on clean labels
