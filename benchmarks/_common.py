@@ -130,11 +130,15 @@ def provenance_note(prov):
     """One line on a result's commit and tree, for markdown and RESULTS.md."""
     if not prov:
         return "provenance not recorded (made before the protocol)"
-    commit = (prov.get("git_commit") or "unknown")[:10]
+    commits = prov.get("git_commits") or [prov.get("git_commit")]
+    if len(commits) > 1:
+        commit = "s " + ", ".join((c or "unknown")[:10] for c in commits)
+    else:
+        commit = " " + (commits[0] or "unknown")[:10]
     if prov.get("clean"):
-        return f"commit {commit}, clean tree"
+        return f"commit{commit}, clean tree{'s' if len(commits) > 1 else ''}"
     changed = ", ".join(prov.get("dirty_paths", [])[:5]) or "commit unknown"
-    return f"commit {commit}, **dirty** tree (uncommitted: {changed})"
+    return f"commit{commit}, **dirty** tree (uncommitted: {changed})"
 
 
 def load_average():
@@ -439,7 +443,7 @@ class Run:
         self._merged = False
 
     @classmethod
-    def merged(cls, records, title, *, out=None, measures_memory=False):
+    def merged(cls, records, title, *, out=None, measures_memory=False, **merge):
         """A run that writes the union of runs which split the seeds or rows.
 
         Parameters
@@ -452,6 +456,8 @@ class Run:
             Folder of the result files; ``benchmarks/results`` by default.
         measures_memory : bool, default=False
             As for the constructor.
+        **merge
+            Passed to :func:`merge_records` (``across_commits``, ``combine``).
 
         Returns
         -------
@@ -459,7 +465,7 @@ class Run:
             Its ``record`` is the merged record; ``results`` holds the merged
             results, for the script to render and pass to :meth:`write`.
         """
-        record, results = merge_records(records)
+        record, results = merge_records(records, **merge)
         run = cls.__new__(cls)
         run.name, run.title = record["name"], title
         run.measures_memory = measures_memory
@@ -487,14 +493,18 @@ class Run:
             " s",
         ]
         if self._merged:
+            commits = self.record["provenance"].get("git_commits", [])
             lines.append(
-                "- Merged from the result files of these runs of one commit "
+                "- Merged from the result files of these runs "
+                f"{'of one commit' if len(commits) < 2 else 'of several commits'} "
                 "(total wall time above: their sum):"
             )
             lines += [
-                f"  - `{r['command']}` on {r['date_utc']}, seeds {r['seeds']}, "
-                f"rows {r['rows']}, load average {r['load_average']['start']} to "
-                f"{r['load_average'].get('end')}, {r['total_seconds']:.0f} s"
+                f"  - `{r['command']}` on {r['date_utc']}"
+                + (f", commit {r['git_commit'][:10]}" if len(commits) > 1 else "")
+                + f", seeds {r['seeds']}, rows {r['rows']}, load average "
+                f"{r['load_average']['start']} to {r['load_average'].get('end')}, "
+                f"{r['total_seconds']:.0f} s"
                 for r in self.record["runs"]
             ]
         if self.measures_memory:
@@ -529,7 +539,7 @@ class Run:
         return path
 
 
-def merge_records(records):
+def merge_records(records, *, across_commits=False, combine=None):
     """Combine the records of runs that split one benchmark's seeds or rows.
 
     Long runs go faster as several processes, each with some of the seeds or
@@ -543,6 +553,15 @@ def merge_records(records):
     records : list of dict
         The runs' JSON records, as :meth:`Run.write` wrote them. Each has
         ``results``: nested dicts whose innermost keys are seeds.
+    across_commits : bool, default=False
+        Accept runs of different commits (and of machines that differ only in
+        their platform string), for a benchmark too long for one session:
+        every run keeps its commit and machine in ``runs``, and
+        ``provenance["git_commits"]`` lists them all. The caller vouches that
+        the code it measures did not change between them.
+    combine : callable or None, default=None
+        ``combine(records)`` returns the merged results, for results that are
+        not nested dicts keyed by seed; None: their union.
 
     Returns
     -------
@@ -551,7 +570,8 @@ def merge_records(records):
         the provenance (clean only when every run was clean), the summed
         ``total_seconds``, the load average when the first run started and
         when the last one ended, and
-        ``runs``: command, date, seeds, rows, load and wall time of each run.
+        ``runs``: command, date, commit, seeds, rows, load and wall time of
+        each run.
     results : dict
         The union of the runs' results.
 
@@ -567,10 +587,12 @@ def merge_records(records):
         for key in ("name", "versions"):
             if other[key] != first[key]:
                 raise ValueError(f"runs differ in {key!r}: cannot merge them")
-        if other["provenance"]["git_commit"] != first["provenance"]["git_commit"]:
+        commit = other["provenance"]["git_commit"]
+        if commit != first["provenance"]["git_commit"] and not across_commits:
             raise ValueError("runs come from different commits: cannot merge them")
-        mine = {k: v for k, v in first["machine"].items() if k != "threadpools"}
-        theirs = {k: v for k, v in other["machine"].items() if k != "threadpools"}
+        ignored = {"threadpools"} | ({"platform"} if across_commits else set())
+        mine = {k: v for k, v in first["machine"].items() if k not in ignored}
+        theirs = {k: v for k, v in other["machine"].items() if k not in ignored}
         if mine != theirs:
             raise ValueError("runs come from different machines: cannot merge them")
         if _fixed_settings(other) != _fixed_settings(first):
@@ -585,16 +607,23 @@ def merge_records(records):
             else:
                 into[key] = value
 
-    results = {}
-    for record in records:
-        union(results, json.loads(json.dumps(record["results"])), ())
+    if combine is None:
+        results = {}
+        for record in records:
+            union(results, json.loads(json.dumps(record["results"])), ())
+    else:
+        results = combine(records)
     settings = dict(first["settings"])
     settings["seeds"] = sorted({s for r in records for s in r["settings"]["seeds"]})
-    if "rows" in first["settings"]:
+    if isinstance(first["settings"].get("rows"), dict):
         settings["rows"] = {}
         for record in records:
             settings["rows"].update(record["settings"]["rows"])
+    elif "rows" in first["settings"]:
+        rows = [n for r in records for n in r["settings"]["rows"]]
+        settings["rows"] = list(dict.fromkeys(rows))
     provs = [r["provenance"] for r in records]
+    commits = list(dict.fromkeys(p["git_commit"] for p in provs))
     runs = sorted(records, key=lambda r: r["date_utc"])
     last = max(records, key=lambda r: _utc_seconds(r["date_utc"]) + r["total_seconds"])
     record = {
@@ -606,6 +635,7 @@ def merge_records(records):
             "clean": all(p["clean"] for p in provs),
             "dirty_paths": sorted({d for p in provs for d in p["dirty_paths"]}),
             "recorded_at_utc": runs[0]["provenance"]["recorded_at_utc"],
+            "git_commits": commits,
         },
         "machine": first["machine"],
         "versions": first["versions"],
@@ -619,6 +649,8 @@ def merge_records(records):
             {
                 "command": r["command"],
                 "date_utc": r["date_utc"],
+                "git_commit": r["provenance"]["git_commit"],
+                "platform": r["machine"].get("platform"),
                 "seeds": r["settings"]["seeds"],
                 "rows": list(r["settings"].get("rows", [])),
                 "load_average": r["load_average"],

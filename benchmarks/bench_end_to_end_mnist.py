@@ -509,6 +509,12 @@ def parse_args(argv):
     )
     parser.add_argument("--name", default=None, help="results file prefix")
     parser.add_argument("--n-jobs", type=int, default=1, help="rows at once")
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="JSON",
+        help="rewrite one result file from runs that split its seeds or rows",
+    )
     args = parser.parse_args(argv)
     args.mode = (
         next(m for m in ("smoke", "quick", "medium") if getattr(args, m))
@@ -554,8 +560,71 @@ def write(run, results, prefix):
     run.write(payload, to_markdown(results, targets, prefix))
 
 
+def combine_results(records):
+    """The rows of runs that split the seeds or rows: ``{setting: {name: [...]}}``.
+
+    Each row record keeps the commit of its run; a seed that two runs hold
+    for the same row and setting is refused.
+    """
+    results = {}
+    for record in records:
+        commit = record["provenance"]["git_commit"]
+        for setting, rows in record["results"].items():
+            for name, found in rows.items():
+                have = results.setdefault(setting, {}).setdefault(name, [])
+                clash = {r["seed"] for r in have} & {r["seed"] for r in found}
+                if clash:
+                    raise ValueError(
+                        f"two runs hold seed(s) {sorted(clash)} of {name!r} under "
+                        f"{setting!r}: cannot merge them"
+                    )
+                have += [{**r, "git_commit": commit} for r in found]
+                have.sort(key=lambda r: r["seed"])
+    return results
+
+
+def merge_runs(paths, args):
+    """Rewrite one result file from runs that split its seeds or rows.
+
+    The runs may come from different commits (a long benchmark spans several
+    sessions): the merged file lists each run with its commit, and each row
+    record names its own. The stage-2 recipe of a run without a two-stage row
+    is not compared.
+    """
+    import json
+    from pathlib import Path
+
+    records = [json.loads(Path(path).read_text()) for path in paths]
+    recipes = {
+        record["settings"].pop("two_stage_stage2", None)
+        for record in records
+        if TWO_STAGE in record["settings"]["rows"]
+    }
+    if len(recipes) > 1:
+        raise ValueError("the runs trained two-stage rows with different recipes")
+    for record in records:
+        record["settings"].pop("two_stage_stage2", None)
+    mode = records[0]["settings"]["mode"]
+    run = _common.Run.merged(
+        records,
+        f"End to end on MNIST with DeepCleanNet's CNN ({mode} mode)",
+        out=args.out,
+        measures_memory=True,
+        across_commits=True,
+        combine=combine_results,
+    )
+    if recipes:
+        run.record["settings"]["two_stage_stage2"] = recipes.pop()
+    if args.name:
+        run.name = args.name
+    write(run, run.results, run.name)
+    write_plots(run.results, run.out, run.name)
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.merge:
+        return merge_runs(args.merge, args)
     device = _common.resolve_device(args.device)
     prefix = args.name or f"end_to_end_mnist_{args.mode}"
     run = start_run(args, device, prefix)

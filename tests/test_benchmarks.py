@@ -440,3 +440,76 @@ def test_make_results_judges_a_complementary_run_beside_its_main_file(tmp_path):
         ["pairflip 0.45: best pipeline >= 90%", "", "not measured"],
         ["symmetric 0.2: best pipeline (chosen) within 1.0", "97 vs 98", "**met**"],
     ]
+
+
+def _fake_end_to_end_run(folder, seeds, rows, commit, recipe="r"):
+    """The result file of a medium run of ``seeds`` and ``rows``, symmetric 0.5."""
+    settings = {
+        "mode": "medium",
+        "epochs": 50,
+        "seeds": seeds,
+        "rows": rows,
+        "noise": {"symmetric 0.5": e2e.NOISE["symmetric 0.5"]},
+        "n_jobs": 2,
+        "two_stage_stage2": recipe,
+    }
+    run = _common.Run("end_to_end_mnist_medium", "t", settings, out=folder)
+    run.record["provenance"].update(git_commit=commit, clean=True, dirty_paths=[])
+    run.record["machine"]["platform"] = f"Linux-{commit[:4]}"
+    rows_out = {}
+    for name in rows:
+        rows_out[name] = [
+            {
+                "seed": seed,
+                "final_test_accuracy": 90.0 + seed + (name == e2e.DEFAULT_KMEANS),
+                "last10_test_accuracy": 90.0,
+                "final_noisy_valid_accuracy": 45.0 + (name == e2e.DEFAULT_KMEANS),
+                "seconds": 100.0,
+                "peak_above_start_mib": 10.0,
+                "train_acc": [1.0],
+                "noisy_valid_acc": [1.0],
+                "confusion_matrix": [[1, 0], [0, 1]],
+            }
+            for seed in seeds
+        ]
+    results = {"symmetric 0.5": rows_out}
+    e2e.write(run, results, "end_to_end_mnist_medium")
+    return folder / "end_to_end_mnist_medium.json"
+
+
+def test_end_to_end_merge_keeps_each_run_commit(tmp_path):
+    first = _fake_end_to_end_run(
+        tmp_path / "a", [0], [e2e.TWO_STAGE, e2e.PLAIN, e2e.CEILING], "a" * 40
+    )
+    more = _fake_end_to_end_run(
+        tmp_path / "b", [1, 2], [e2e.PLAIN, e2e.DEFAULT_KMEANS, e2e.CEILING], "b" * 40
+    )
+    out = tmp_path / "merged"
+    args = e2e.parse_args(["--merge", str(first), str(more), "--out", str(out)])
+    e2e.merge_runs(args.merge, args)
+    merged = json.loads((out / "end_to_end_mnist_medium.json").read_text())
+    rows = merged["results"]["symmetric 0.5"]
+    assert [r["seed"] for r in rows[e2e.PLAIN]] == [0, 1, 2]
+    assert [r["git_commit"][0] for r in rows[e2e.PLAIN]] == ["a", "b", "b"]
+    assert [r["seed"] for r in rows[e2e.DEFAULT_KMEANS]] == [1, 2]
+    assert merged["provenance"]["git_commits"] == ["a" * 40, "b" * 40]
+    # Only the run with a two-stage row says how it was trained.
+    assert merged["settings"]["two_stage_stage2"] == "r"
+    assert merged["settings"]["seeds"] == [0, 1, 2]
+    # KMeans has the best noisy-validation accuracy of the pipelines.
+    assert merged["best_pipeline"] == {"symmetric 0.5": e2e.DEFAULT_KMEANS}
+    markdown = (out / "end_to_end_mnist_medium.md").read_text()
+    assert "commits aaaaaaaaaa, bbbbbbbbbb, clean trees" in markdown
+    assert "commit bbbbbbbbbb, seeds [1, 2]" in markdown
+    assert (out / "end_to_end_mnist_medium_curves.png").exists()
+
+
+def test_end_to_end_merge_refuses_a_seed_twice_or_other_recipes(tmp_path):
+    rows = [e2e.TWO_STAGE, e2e.PLAIN]
+    a = _fake_end_to_end_run(tmp_path / "a", [0], rows, "a" * 40)
+    b = _fake_end_to_end_run(tmp_path / "b", [0], [e2e.PLAIN], "b" * 40)
+    c = _fake_end_to_end_run(tmp_path / "c", [1], rows, "c" * 40, recipe="other")
+    for pair, message in [((a, b), "seed"), ((a, c), "recipes")]:
+        args = e2e.parse_args(["--merge", *map(str, pair), "--out", str(tmp_path)])
+        with pytest.raises(ValueError, match=message):
+            e2e.merge_runs(args.merge, args)
