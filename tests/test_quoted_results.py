@@ -249,6 +249,16 @@ def _list_table(text, title):
             "symmetric 0.5",
             "DeepCleanNet's regime, symmetric 0.5",
         ),
+        (
+            "end_to_end_mnist_medium_coteaching",
+            "symmetric 0.2",
+            "DeepCleanNet's regime, symmetric 0.2",
+        ),
+        (
+            "end_to_end_mnist_medium_coteaching",
+            "pairflip 0.45",
+            "DeepCleanNet's regime, pairflip 0.45",
+        ),
     ],
 )
 def test_choosing_page_end_to_end_tables(file, setting, title):
