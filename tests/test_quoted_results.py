@@ -312,3 +312,22 @@ def test_pi_model_page_study_table():
             for by_seed in (results[n][row] for n in ("100", "400", "1000"))
         ]
         assert list(match.groups()) == expected, label
+
+
+def test_choosing_page_in_short_cnn_row():
+    def cell(file, setting, row):
+        results = json.loads((END_TO_END / f"{file}.json").read_text())["results"]
+        return _seeds_cell([r["final_test_accuracy"] for r in results[setting][row]])
+
+    short = " ".join(
+        _section(
+            (ROOT / "docs" / "user_guide" / "choosing.rst").read_text(), "In short"
+        ).split()
+    )
+    for file, setting, seeds in [
+        ("end_to_end_mnist_medium", "symmetric 0.5", "3 seeds"),
+        ("end_to_end_mnist_medium_coteaching", "pairflip 0.45", "one seed"),
+    ]:
+        ours = cell(file, setting, "KMeans (default) + CNN")
+        plain = cell(file, setting, "CNN (noisy labels)")
+        assert f"{setting}: {ours} vs plain {plain} ({seeds})" in short
