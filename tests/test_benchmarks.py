@@ -162,6 +162,12 @@ def test_end_to_end_targets_say_not_measured_for_rows_not_run():
         "of the clean-label ceiling"
     )
     assert verdicts[within_02] is None
+    assert (
+        verdicts[
+            within_02.replace("symmetric 0.2", "pairflip 0.45").replace("1.0", "1.5")
+        ]
+        is None
+    )
 
 
 def test_ablation_recipe_is_chosen_on_noisy_validation_within_the_method():
