@@ -131,14 +131,12 @@ def provenance_note(prov):
     if not prov:
         return "provenance not recorded (made before the protocol)"
     commits = prov.get("git_commits") or [prov.get("git_commit")]
-    if len(commits) > 1:
-        commit = "s " + ", ".join((c or "unknown")[:10] for c in commits)
-    else:
-        commit = " " + (commits[0] or "unknown")[:10]
+    plural = "s" if len(commits) > 1 else ""
+    named = f"commit{plural} " + ", ".join((c or "unknown")[:10] for c in commits)
     if prov.get("clean"):
-        return f"commit{commit}, clean tree{'s' if len(commits) > 1 else ''}"
+        return f"{named}, clean tree{plural}"
     changed = ", ".join(prov.get("dirty_paths", [])[:5]) or "commit unknown"
-    return f"commit{commit}, **dirty** tree (uncommitted: {changed})"
+    return f"{named}, **dirty** tree (uncommitted: {changed})"
 
 
 def load_average():
@@ -583,6 +581,7 @@ def merge_records(records, *, across_commits=False, combine=None):
     if len(records) < 2:
         raise ValueError(f"merging needs at least two result files, got {len(records)}")
     first = records[0]
+    ignored = {"threadpools"} | ({"platform"} if across_commits else set())
     for other in records[1:]:
         for key in ("name", "versions"):
             if other[key] != first[key]:
@@ -590,7 +589,6 @@ def merge_records(records, *, across_commits=False, combine=None):
         commit = other["provenance"]["git_commit"]
         if commit != first["provenance"]["git_commit"] and not across_commits:
             raise ValueError("runs come from different commits: cannot merge them")
-        ignored = {"threadpools"} | ({"platform"} if across_commits else set())
         mine = {k: v for k, v in first["machine"].items() if k not in ignored}
         theirs = {k: v for k, v in other["machine"].items() if k not in ignored}
         if mine != theirs:

@@ -33,8 +33,10 @@ Usage::
 """
 
 import functools
+import json
 import statistics
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import confusion_matrix
@@ -335,7 +337,7 @@ def display_name(name, records):
 
 def setting_table(records):
     """One setting's rows with every measure: final, last-10, noisy validation."""
-    rows = [
+    return [
         {
             "row": display_name(n, records),
             "final test acc.": _common.mean_std(
@@ -355,7 +357,6 @@ def setting_table(records):
         }
         for n, rec in records.items()
     ]
-    return rows
 
 
 def accuracy_tables(results):
@@ -527,6 +528,11 @@ def parse_args(argv):
     return args
 
 
+def title_of(mode):
+    """Heading of the markdown result file."""
+    return f"End to end on MNIST with DeepCleanNet's CNN ({mode} mode)"
+
+
 def start_run(args, device, prefix):
     """The run's record, made before anything trains."""
     epochs = MODES[args.mode]["epochs"]
@@ -541,8 +547,9 @@ def start_run(args, device, prefix):
         "n_jobs": args.n_jobs,
         "two_stage_stage2": repr(_common.stage2_params(epochs - epochs // 2)),
     }
-    title = f"End to end on MNIST with DeepCleanNet's CNN ({args.mode} mode)"
-    return _common.Run(prefix, title, settings, device=device, out=args.out)
+    return _common.Run(
+        prefix, title_of(args.mode), settings, device=device, out=args.out
+    )
 
 
 def write(run, results, prefix):
@@ -594,23 +601,17 @@ def merge_runs(paths, args):
     record names its own. The stage-2 recipe of a run without a two-stage row
     is not compared.
     """
-    import json
-    from pathlib import Path
-
     records = [json.loads(Path(path).read_text()) for path in paths]
-    recipes = {
-        record["settings"].pop("two_stage_stage2", None)
-        for record in records
-        if TWO_STAGE in record["settings"]["rows"]
-    }
+    recipes = set()
+    for record in records:
+        recipe = record["settings"].pop("two_stage_stage2", None)
+        if TWO_STAGE in record["settings"]["rows"]:
+            recipes.add(recipe)
     if len(recipes) > 1:
         raise ValueError("the runs trained two-stage rows with different recipes")
-    for record in records:
-        record["settings"].pop("two_stage_stage2", None)
-    mode = records[0]["settings"]["mode"]
     run = _common.Run.merged(
         records,
-        f"End to end on MNIST with DeepCleanNet's CNN ({mode} mode)",
+        title_of(records[0]["settings"]["mode"]),
         out=args.out,
         measures_memory=True,
         across_commits=True,
