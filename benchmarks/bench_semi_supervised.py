@@ -13,10 +13,12 @@ Parts (``--parts``), each written to its own result files as rows finish:
   ``bench_two_stage_mnist.py``) then each row as stage 2, started from stage
   1's network, on 10,000 rows under symmetric 0.5 and asymmetric 0.2 noise.
 
-Rows (every row: the same network, Adam 1e-3 annealed to 0 by a cosine over
-the epochs, batches of 128 labelled + 128 unlabelled rows with the labelled
-half class-balanced, Gaussian input noise 0.15, dropout, translations as
-``translate="auto"``, the same number of optimizer steps):
+Rows (every row: the same network, Adam at PiModelClassifier's default
+learning rate, 3e-3 (``study_semi_supervised.py`` compares it with 1e-3),
+annealed to 0 by a cosine over the epochs, batches of 128 labelled + 128
+unlabelled rows with the labelled half class-balanced, Gaussian input noise
+0.15, dropout, translations as ``translate="auto"``, the same number of
+optimizer steps):
 
 - ``supervised``: the labelled rows alone (tiled so that an epoch has as many
   batches as the others; the labelled draws are class-balanced either way);
@@ -134,7 +136,6 @@ def make_net(row, module, epochs, seed, scores, **extra):
         module=module,
         max_epochs=epochs,
         batch_size=2 * HALF_BATCH,
-        lr=1e-3,
         callbacks=[_common.cosine_lr(epochs), scores],
         random_state=seed,
         verbose=0,

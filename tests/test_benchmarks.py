@@ -336,6 +336,22 @@ def test_semi_supervised_smoke_runs_every_part(tmp_path):
         assert (tmp_path / f"semi_supervised_{part}_smoke.md").exists()
 
 
+def test_study_semi_supervised_smoke_scores_validation_only(tmp_path):
+    _smoke("study_semi_supervised.py", tmp_path)
+    result = json.loads((tmp_path / "study_semi_supervised_smoke.json").read_text())
+    assert make_results.under_protocol(result)
+    candidates = result["settings"]["candidates"]
+    # Each candidate names its learning rate: the study does not follow the default.
+    assert all("lr" in params for params in candidates.values())
+    for by_name in result["results"].values():
+        assert set(by_name) == set(candidates)
+        for by_seed in by_name.values():
+            for record in by_seed.values():
+                assert not any("test" in key for key in record)
+                assert len(record["valid_acc"]) == result["settings"]["epochs"]
+    assert (tmp_path / "study_semi_supervised_smoke.md").exists()
+
+
 def _fake_semi_supervised_run(folder, seeds, rows, epochs=3):
     """The result file a run of ``seeds`` and ``rows`` of the cnn part writes."""
     settings = {"part": "cnn", "mode": "full", "epochs": epochs, "seeds": seeds}
