@@ -30,6 +30,8 @@ Usage::
     python benchmarks/bench_end_to_end_mnist.py --quick   # 10k rows, 4 epochs
     python benchmarks/bench_end_to_end_mnist.py --medium --seeds 0 1 2 --n-jobs 2
     python benchmarks/bench_end_to_end_mnist.py           # 54k rows, 50 epochs (GPU)
+    python benchmarks/bench_end_to_end_mnist.py --medium --rows "relabel + best" \
+        --best-from benchmarks/results/end_to_end_mnist_medium.json --name relabel
 """
 
 import functools
@@ -261,13 +263,40 @@ def run_all(args, device, on_change=lambda results: None):
     ]
     run_rows(jobs, args.mode, device, args.n_jobs, add)
     if RELABEL in args.rows:
+        downstream = {
+            setting: relabel_downstream(results[setting], setting, args.best_from)
+            for setting in args.settings
+        }
         jobs = [
-            (RELABEL, s, setting, best_pipeline(results[setting], (PLAIN, *PIPELINES)))
+            (RELABEL, s, setting, downstream[setting])
             for setting in args.settings
             for s in args.seeds
         ]
         run_rows(jobs, args.mode, device, args.n_jobs, add)
     return results
+
+
+def relabel_downstream(records, setting, best_from=None):
+    """The pipeline that relabelling feeds under ``setting``: the best on noisy
+    validation among this run's rows, else among those of ``best_from`` (the
+    result file of an earlier run of the same mode)."""
+    candidates = (PLAIN, *PIPELINES)
+    if any(records.get(n) for n in candidates):
+        return best_pipeline(records, candidates)
+    if best_from is not None:
+        earlier = json.loads(Path(best_from).read_text())
+        rows = earlier["results"].get(setting, {})
+        if any(rows.get(n) for n in candidates):
+            return best_pipeline(rows, candidates)
+        raise ValueError(
+            f"{best_from} has none of the rows {list(candidates)} under {setting!r}, "
+            "so it cannot name the pipeline that relabelling feeds."
+        )
+    raise ValueError(
+        f"The {RELABEL!r} row feeds the best of {list(candidates)}, chosen on noisy "
+        f"validation, but this run has none of them under {setting!r}: add them to "
+        "--rows, or pass --best-from with the result file of a run that has them."
+    )
 
 
 def _mean(records, key="final_test_accuracy"):
@@ -513,6 +542,13 @@ def parse_args(argv):
     )
     parser.add_argument("--name", default=None, help="results file prefix")
     parser.add_argument("--n-jobs", type=int, default=1, help="rows at once")
+    parser.add_argument(
+        "--best-from",
+        default=None,
+        metavar="JSON",
+        help="for a run of relabel rows without the pipelines they feed: the result "
+        "file whose best pipeline (on noisy validation) relabelling feeds",
+    )
     parser.add_argument(
         "--merge",
         nargs="+",
