@@ -314,6 +314,35 @@ def test_pi_model_page_study_table():
         assert list(match.groups()) == expected, label
 
 
+STUDY_FILE = ROOT / "benchmarks" / "results" / "study_semi_supervised.json"
+
+
+def test_pi_model_page_learning_rate_study():
+    results = json.loads(STUDY_FILE.read_text())["results"]
+
+    def cell(labels, candidate):
+        values = results[labels][candidate].values()
+        mean = statistics.mean(r["last10_valid_accuracy"] for r in values)
+        return f"{mean:.2f}%"
+
+    text = (ROOT / "docs" / "user_guide" / "pi_model.rst").read_text()
+    paragraph = " ".join(text[text.index("``lr=3e-3``") :].split("\n\n")[0].split())
+    expected = (
+        f"VAT, 3e-3 scored {cell('100', 'vat, lr 3e-3')} against "
+        f"{cell('100', 'vat, lr 1e-3')} with 100 labels and "
+        f"{cell('400', 'vat, lr 3e-3')} against {cell('400', 'vat, lr 1e-3')} with 400",
+        f"({cell('100', 'consistency off, lr 3e-3')} and "
+        f"{cell('100', 'consistency off, lr 1e-3')}, "
+        f"{cell('400', 'consistency off, lr 3e-3')} and "
+        f"{cell('400', 'consistency off, lr 1e-3')})",
+        f"1 and 3 scored {cell('400', 'vat, lr 3e-3, epsilon 1')} and "
+        f"{cell('400', 'vat, lr 3e-3, epsilon 3')} against its "
+        f"{cell('400', 'vat, lr 3e-3')}",
+    )
+    for quoted in expected:
+        assert quoted in paragraph
+
+
 def test_choosing_page_in_short_cnn_row():
     def cell(file, setting, row):
         results = json.loads((END_TO_END / f"{file}.json").read_text())["results"]
