@@ -314,6 +314,26 @@ def test_pi_model_page_study_table():
         assert list(match.groups()) == expected, label
 
 
+def test_pi_model_page_cnn_sentence():
+    study = json.loads(
+        (ROOT / "benchmarks" / "results" / "semi_supervised_cnn.json").read_text()
+    )
+    by_row, default = study["results"]["400"], study["default_ensemble"]
+
+    def mean(row):
+        values = by_row[row].values()
+        return f"{statistics.mean(r['final_test_accuracy'] for r in values):.2f}%"
+
+    text = " ".join((ROOT / "docs" / "user_guide" / "pi_model.rst").read_text().split())
+    settings = study["settings"]
+    assert (
+        f"400 labels, {settings['epochs']} epochs, {len(settings['seeds'])} seeds, "
+        "``benchmarks/results/semi_supervised_cnn.md``" in text
+    )
+    assert default == "vat"
+    assert f"VAT reached {mean('vat')} against {mean('consistency off')}" in text
+
+
 STUDY_FILE = ROOT / "benchmarks" / "results" / "study_semi_supervised.json"
 
 
