@@ -389,7 +389,10 @@ def candidates(X, y, seed, n_classes):
     def crf(P, **kw):
         return ConfidenceRankFilter(**kw).fit(X, y, y_proba=P).kept_mask_
 
-    out["Confidence paper (0.9, top 10%)"] = (None, crf(P_lr))
+    out["Confidence paper (0.9, top 10%)"] = (
+        None,
+        crf(P_lr, threshold=0.9, min_fraction=0.1),
+    )
     out["Confidence agree (P_lr, min 10%)"] = (
         None,
         crf(P_lr, threshold=0.0, min_fraction=0.1),

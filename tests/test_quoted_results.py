@@ -334,6 +334,28 @@ def test_pi_model_page_cnn_sentence():
     assert f"VAT reached {mean('vat')} against {mean('consistency off')}" in text
 
 
+def test_pi_model_page_two_stage_sentence():
+    path = ROOT / "benchmarks" / "results" / "semi_supervised_two_stage.json"
+    results = json.loads(path.read_text())["results"]
+
+    def mean(setting, row):
+        values = results[setting][row].values()
+        return f"{statistics.mean(r['final_test_accuracy'] for r in values):.2f}%"
+
+    text = " ".join((ROOT / "docs" / "user_guide" / "pi_model.rst").read_text().split())
+    assert (
+        f"stage 2 with VAT reaches {mean('symmetric 0.5', 'vat')} against "
+        f"{mean('symmetric 0.5', 'consistency off')} for the same network on the "
+        "kept labels alone" in text
+    )
+    assert (
+        f"{mean('asymmetric 0.2', 'vat')} for VAT and "
+        f"{mean('asymmetric 0.2', 'temporal + entropy')} for temporal ensembling "
+        f"with the entropy term, against {mean('asymmetric 0.2', 'consistency off')}"
+        in text
+    )
+
+
 STUDY_FILE = ROOT / "benchmarks" / "results" / "study_semi_supervised.json"
 
 
