@@ -537,7 +537,9 @@ class Run:
         return path
 
 
-def merge_records(records, *, across_commits=False, combine=None):
+def merge_records(
+    records, *, across_commits=False, combine=None, rows_set_threads=False
+):
     """Combine the records of runs that split one benchmark's seeds or rows.
 
     Long runs go faster as several processes, each with some of the seeds or
@@ -560,6 +562,10 @@ def merge_records(records, *, across_commits=False, combine=None):
     combine : callable or None, default=None
         ``combine(records)`` returns the merged results, for results that are
         not nested dicts keyed by seed; None: their union.
+    rows_set_threads : bool, default=False
+        Every measured row sets its own torch thread count (from a setting the
+        runs share, such as ``n_jobs``), so the parent process's thread counts
+        (``torch_threads``, ``threadpools``) are not compared.
 
     Returns
     -------
@@ -582,6 +588,8 @@ def merge_records(records, *, across_commits=False, combine=None):
         raise ValueError(f"merging needs at least two result files, got {len(records)}")
     first = records[0]
     ignored = {"threadpools"} | ({"platform"} if across_commits else set())
+    if rows_set_threads:
+        ignored.add("torch_threads")
     for other in records[1:]:
         for key in ("name", "versions"):
             if other[key] != first[key]:

@@ -652,6 +652,9 @@ def merge_runs(paths, args):
         measures_memory=True,
         across_commits=True,
         combine=combine_results,
+        # With n_jobs > 1 each row trains on one torch thread, whatever the
+        # parent process had.
+        rows_set_threads=all(r["settings"]["n_jobs"] > 1 for r in records),
     )
     if recipes:
         run.record["settings"]["two_stage_stage2"] = recipes.pop()

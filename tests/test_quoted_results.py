@@ -219,6 +219,7 @@ END_TO_END_ROWS = {
     "DeepCleanNet's own filter (pixels, k=2, farthest cluster)": "DeepCleanNet",
     "two-stage (25 + 25 epochs)": "two-stage",
     "cleanlab's ``CleanLearning(CNNClassifier())``": "cleanlab",
+    "``ClusterRelabeler`` then the default KMeans pipeline": "relabel + best",
     "CNN (clean labels), the ceiling": "CNN (clean labels)",
 }
 END_TO_END_COLUMNS = (
