@@ -263,8 +263,15 @@ def run_all(args, device, on_change=lambda results: None):
     ]
     run_rows(jobs, args.mode, device, args.n_jobs, add)
     if RELABEL in args.rows:
+        earlier = (
+            json.loads(Path(args.best_from).read_text())["results"]
+            if args.best_from
+            else None
+        )
         downstream = {
-            setting: relabel_downstream(results[setting], setting, args.best_from)
+            setting: relabel_downstream(
+                results[setting], setting, earlier, args.best_from
+            )
             for setting in args.settings
         }
         jobs = [
@@ -276,27 +283,26 @@ def run_all(args, device, on_change=lambda results: None):
     return results
 
 
-def relabel_downstream(records, setting, best_from=None):
+def relabel_downstream(records, setting, earlier=None, earlier_name=None):
     """The pipeline that relabelling feeds under ``setting``: the best on noisy
-    validation among this run's rows, else among those of ``best_from`` (the
-    result file of an earlier run of the same mode)."""
+    validation among this run's rows, else among those of ``earlier``, the
+    results of an earlier run of the same mode (read from ``earlier_name``)."""
     candidates = (PLAIN, *PIPELINES)
-    if any(records.get(n) for n in candidates):
-        return best_pipeline(records, candidates)
-    if best_from is not None:
-        earlier = json.loads(Path(best_from).read_text())
-        rows = earlier["results"].get(setting, {})
-        if any(rows.get(n) for n in candidates):
-            return best_pipeline(rows, candidates)
+    if not any(records.get(n) for n in candidates) and earlier is not None:
+        records = earlier.get(setting, {})
+        if not any(records.get(n) for n in candidates):
+            raise ValueError(
+                f"{earlier_name} has none of the rows {list(candidates)} under "
+                f"{setting!r}, so it cannot name the pipeline that relabelling feeds."
+            )
+    if not any(records.get(n) for n in candidates):
         raise ValueError(
-            f"{best_from} has none of the rows {list(candidates)} under {setting!r}, "
-            "so it cannot name the pipeline that relabelling feeds."
+            f"The {RELABEL!r} row feeds the best of {list(candidates)}, chosen on "
+            f"noisy validation, but this run has none of them under {setting!r}: add "
+            "them to --rows, or pass --best-from with the result file of a run that "
+            "has them."
         )
-    raise ValueError(
-        f"The {RELABEL!r} row feeds the best of {list(candidates)}, chosen on noisy "
-        f"validation, but this run has none of them under {setting!r}: add them to "
-        "--rows, or pass --best-from with the result file of a run that has them."
-    )
+    return best_pipeline(records, candidates)
 
 
 def _mean(records, key="final_test_accuracy"):

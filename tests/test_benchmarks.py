@@ -143,22 +143,19 @@ def test_end_to_end_best_pipeline_is_chosen_on_noisy_validation():
     assert e2e.best_pipeline(records) == e2e.DEEPCLEANNET
 
 
-def test_end_to_end_relabel_feeds_the_best_pipeline_of_this_run_or_an_earlier_one(
-    tmp_path,
-):
+def test_end_to_end_relabel_feeds_the_best_pipeline_of_this_run_or_an_earlier_one():
     mine = {
         e2e.PLAIN: [_record(test=80.0, valid=41.0)],
         e2e.DEFAULT_KMEANS: [_record(test=95.0, valid=40.0)],
     }
     assert e2e.relabel_downstream(mine, "symmetric 0.5") == e2e.PLAIN
-    earlier = tmp_path / "earlier.json"
-    earlier.write_text(json.dumps({"results": {"pairflip 0.45": mine}}))
+    earlier = {"pairflip 0.45": mine}
     # A run of relabel rows only takes the choice of the run that has the rows.
-    assert e2e.relabel_downstream({}, "pairflip 0.45", earlier) == e2e.PLAIN
+    assert e2e.relabel_downstream({}, "pairflip 0.45", earlier, "e.json") == e2e.PLAIN
     with pytest.raises(ValueError, match="--best-from"):
         e2e.relabel_downstream({}, "pairflip 0.45")
     with pytest.raises(ValueError, match="symmetric 0.2"):
-        e2e.relabel_downstream({}, "symmetric 0.2", earlier)
+        e2e.relabel_downstream({}, "symmetric 0.2", earlier, "e.json")
 
 
 def test_end_to_end_targets_say_not_measured_for_rows_not_run():
