@@ -315,6 +315,19 @@ def test_pi_model_page_study_table():
         assert list(match.groups()) == expected, label
 
 
+PI_MODEL_PAGE = ROOT / "docs" / "user_guide" / "pi_model.rst"
+
+
+def _percent(by_seed, key="final_test_accuracy"):
+    """Mean over seeds of one row's ``key``, as the page quotes it."""
+    return f"{statistics.mean(r[key] for r in by_seed.values()):.2f}%"
+
+
+def _one_line(text):
+    """``text`` with its line breaks and indentation collapsed to single spaces."""
+    return " ".join(text.split())
+
+
 def test_pi_model_page_cnn_sentence():
     study = json.loads(
         (ROOT / "benchmarks" / "results" / "semi_supervised_cnn.json").read_text()
@@ -322,10 +335,9 @@ def test_pi_model_page_cnn_sentence():
     by_row, default = study["results"]["400"], study["default_ensemble"]
 
     def mean(row):
-        values = by_row[row].values()
-        return f"{statistics.mean(r['final_test_accuracy'] for r in values):.2f}%"
+        return _percent(by_row[row])
 
-    text = " ".join((ROOT / "docs" / "user_guide" / "pi_model.rst").read_text().split())
+    text = _one_line(PI_MODEL_PAGE.read_text())
     settings = study["settings"]
     assert (
         f"400 labels, {settings['epochs']} epochs, {len(settings['seeds'])} seeds, "
@@ -340,10 +352,9 @@ def test_pi_model_page_two_stage_sentence():
     results = json.loads(path.read_text())["results"]
 
     def mean(setting, row):
-        values = results[setting][row].values()
-        return f"{statistics.mean(r['final_test_accuracy'] for r in values):.2f}%"
+        return _percent(results[setting][row])
 
-    text = " ".join((ROOT / "docs" / "user_guide" / "pi_model.rst").read_text().split())
+    text = _one_line(PI_MODEL_PAGE.read_text())
     assert (
         f"stage 2 with VAT reaches {mean('symmetric 0.5', 'vat')} against "
         f"{mean('symmetric 0.5', 'consistency off')} for the same network on the "
@@ -364,12 +375,10 @@ def test_pi_model_page_learning_rate_study():
     results = json.loads(STUDY_FILE.read_text())["results"]
 
     def cell(labels, candidate):
-        values = results[labels][candidate].values()
-        mean = statistics.mean(r["last10_valid_accuracy"] for r in values)
-        return f"{mean:.2f}%"
+        return _percent(results[labels][candidate], "last10_valid_accuracy")
 
-    text = (ROOT / "docs" / "user_guide" / "pi_model.rst").read_text()
-    paragraph = " ".join(text[text.index("``lr=3e-3``") :].split("\n\n")[0].split())
+    text = PI_MODEL_PAGE.read_text()
+    paragraph = _one_line(text[text.index("``lr=3e-3``") :].split("\n\n")[0])
     expected = (
         f"VAT, 3e-3 scored {cell('100', 'vat, lr 3e-3')} against "
         f"{cell('100', 'vat, lr 1e-3')} with 100 labels and "
