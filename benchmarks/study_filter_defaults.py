@@ -214,6 +214,7 @@ def undisputed_variant(filt, y, max_disputed, max_rival_share):
     path as the filter, its two constants patched)."""
     from unittest import mock
 
+    from skclean._probabilities import confident_rivals
     from skclean.filters import _kmeans
 
     P, n_clusters = filt.y_proba_, filt.n_clusters
@@ -221,7 +222,7 @@ def undisputed_variant(filt, y, max_disputed, max_rival_share):
     with mock.patch.multiple(
         _kmeans, _MAX_DISPUTED=max_disputed, _MAX_RIVAL_SHARE=max_rival_share
     ):
-        rivals = _kmeans._rival_classes(P, y)
+        rivals = confident_rivals(y, P)
         for k in range(P.shape[1]):
             rows = np.flatnonzero(y == k)
             _, keep[rows] = _kmeans._undisputed_clusters(
@@ -597,6 +598,187 @@ def kmeans_round(args, thresholds=False):
             write_round(run, rows, ["LR", "MLP"], intro, filter_seconds=times)
 
 
+def claimed_labels(filt, y):
+    """Where ``KMeansLabelFilter``'s claimed-label rule acts on a fitted filter.
+
+    Returns the labels a rival class claims, the rows the rule keeps that the
+    undisputed rule without it rejects, and the smallest margin over labels
+    (fraction of the label's rows no class disputes minus the largest fraction
+    one rival class disputes; the rule acts below zero).
+    """
+    from unittest import mock
+
+    from skclean._probabilities import confident_rivals
+    from skclean.filters import _kmeans
+
+    y_index = np.searchsorted(filt.classes_, y)
+    rivals = confident_rivals(y_index, filt.y_proba_)
+    claimed, changed, margins = [], 0, []
+    for k, label in enumerate(filt.classes_.tolist()):
+        rows = np.flatnonzero(y_index == k)
+        disputed = rivals[rows][rivals[rows] >= 0]
+        top = np.bincount(disputed).max() if disputed.size else 0
+        margins.append((rows.size - disputed.size - top) / rows.size)
+        if _kmeans._claimed_by_a_rival(rivals[rows]):
+            claimed.append(label)
+            with mock.patch.object(_kmeans, "_claimed_by_a_rival", lambda r: False):
+                _, without = _kmeans._undisputed_clusters(
+                    rivals[rows],
+                    filt.y_proba_[rows],
+                    k,
+                    filt.cluster_labels_[rows],
+                    filt.n_clusters,
+                )
+            changed += int(np.count_nonzero(filt.kept_mask_[rows] != without))
+    return {"claimed": claimed, "rows_changed": changed, "margin": min(margins)}
+
+
+def claimed_jobs(seeds):
+    """``(benchmark, setting, seed, loader)`` for the training data on which a
+    committed benchmark fits ``KMeansLabelFilter()`` at its defaults."""
+    try:
+        from . import bench_end_to_end_mnist as e2e
+        from . import bench_filters, bench_two_stage_mnist
+    except ImportError:
+        import bench_end_to_end_mnist as e2e
+        import bench_filters
+        import bench_two_stage_mnist
+
+    def mnist(kind, rate, seed, n_train):
+        pairs = "ding2018" if kind == "asymmetric" else None
+        data = load_noisy_dataset(
+            "mnist",
+            kind=kind,
+            rate=rate,
+            pairs=pairs,
+            n_train=n_train,
+            random_state=seed,
+        )
+        return data.X_train, data.y_train
+
+    def digits(seed):
+        data = load_noisy_dataset(
+            "digits", kind="symmetric", rate=0.4, random_state=seed
+        )
+        return data.X_train, data.y_train
+
+    def two_stage(seed, setting):
+        data = bench_two_stage_mnist.load_task(seed, setting, "quick")
+        return data["X"], data["y_noisy"]
+
+    def end_to_end(seed, setting, mode):
+        data = e2e.load_data(seed, setting, mode)
+        return data["X"], data["y_noisy"]
+
+    def filters(setting, mode):
+        data = bench_filters.load_setting(setting, bench_filters.SIZES[mode])
+        return data["X"], data["y"]
+
+    jobs = []
+    for seed in seeds:
+        jobs.append(
+            ("default_filters", "digits symmetric 0.4", seed, lambda s=seed: digits(s))
+        )
+        jobs += [
+            (
+                "default_filters",
+                label,
+                seed,
+                lambda k=kind, r=rate, s=seed: mnist(k, r, s, 10_000),
+            )
+            for label, kind, rate in SETTINGS
+        ]
+        jobs += [
+            (
+                "end_to_end_mnist_medium",
+                setting,
+                seed,
+                lambda s=seed, t=setting: end_to_end(s, t, "medium"),
+            )
+            for setting in e2e.NOISE
+            if seed == 0 or setting == e2e.DEEPCLEANNET_SETTING
+        ]
+    jobs.append(
+        (
+            "default_filters (timing)",
+            "symmetric 0.5, 60,000 rows",
+            0,
+            lambda: mnist("symmetric", 0.5, 0, None),
+        )
+    )
+    jobs += [
+        (
+            "end_to_end_mnist_quick",
+            setting,
+            0,
+            lambda t=setting: end_to_end(0, t, "quick"),
+        )
+        for setting in e2e.NOISE
+    ]
+    jobs += [
+        ("two_stage_mnist_quick", setting, 0, lambda t=setting: two_stage(0, t))
+        for setting in bench_two_stage_mnist.NOISE
+    ]
+    for mode in ("quick", "full"):
+        for setting in bench_filters.NOISE_SETTINGS:
+            label = f"{setting['kind']} {setting['rate']}"
+            jobs.append(
+                (
+                    f"filters ({mode})",
+                    label,
+                    bench_filters.NOISE_SEED,
+                    lambda t=setting, m=mode: filters(t, m),
+                )
+            )
+    return jobs
+
+
+def claimed_round(args):
+    """Round 5: where the claimed-label rule changes ``KMeansLabelFilter()``."""
+    name = f"{NAME}_claimed"
+    run = start_run(
+        args, name, "KMeansLabelFilter: where the claimed-label rule acts, round 5"
+    )
+    intro = [
+        "`KMeansLabelFilter()` keeps a label whole when one rival class "
+        "confidently disputes more of its rows than no class disputes. This "
+        "round fits the filter at its defaults on the training data of every "
+        "committed benchmark that uses it (the same loaders, seeds and rows; "
+        "the relabelled labels of `relabel + ...` rows are not covered) and "
+        "reports where the rule acts. Where no label is claimed the kept rows "
+        "are those of the rule without it, row for row. No test labels are "
+        "read.",
+        "",
+        "Margin: over the labels, the smallest (fraction of the label's rows no "
+        "class disputes) - (largest fraction one rival class disputes); the "
+        "rule acts below zero.",
+        "",
+        "| benchmark | setting | seed | rows | claimed labels | rows changed | "
+        "margin |",
+        "| --- | --- | ---: | ---: | --- | ---: | ---: |",
+    ]
+    rows = []
+    for benchmark, setting, seed, load in claimed_jobs(args.seeds):
+        X, y = load()
+        X = X.reshape(len(X), -1)
+        filt = KMeansLabelFilter(random_state=seed).fit(X, y)
+        r = {
+            "benchmark": benchmark,
+            "setting": setting,
+            "seed": seed,
+            "n_rows": len(y),
+            **claimed_labels(filt, y),
+        }
+        print(r, flush=True)
+        rows.append(r)
+        table = [
+            f"| {r['benchmark']} | {r['setting']} | {r['seed']} | {r['n_rows']} | "
+            f"{r['claimed'] or 'none'} | {r['rows_changed']} | {r['margin']:.3f} |"
+            for r in rows
+        ]
+        run.write({"rows": rows}, "\n".join(intro + table))
+
+
 def main(argv=None):
     parser = _common.base_parser(__doc__)
     parser.add_argument("--quick", action="store_true", help="digits only")
@@ -618,6 +800,12 @@ def main(argv=None):
         action="store_true",
         help="fourth round: the constants of KMeansLabelFilter's undisputed rule",
     )
+    parser.add_argument(
+        "--claimed-round",
+        action="store_true",
+        help="fifth round: where KMeansLabelFilter's claimed-label rule acts on "
+        "the benchmarks' training data (use --seeds 0 1 2)",
+    )
     args = parser.parse_args(argv)
     try:
         import torch
@@ -627,6 +815,8 @@ def main(argv=None):
         pass
     if args.confidence_round:
         return confidence_round(args)
+    if args.claimed_round:
+        return claimed_round(args)
     if args.kmeans_round or args.kmeans_threshold_round:
         return kmeans_round(args, thresholds=args.kmeans_threshold_round)
     run = start_run(args, NAME, "Filter defaults: development study")

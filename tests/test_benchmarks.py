@@ -550,3 +550,38 @@ def test_end_to_end_merge_refuses_a_seed_twice_or_other_recipes(tmp_path):
         args = e2e.parse_args(["--merge", *map(str, pair), "--out", str(tmp_path)])
         with pytest.raises(ValueError, match=message):
             e2e.merge_runs(args.merge, args)
+
+
+def test_filter_study_finds_where_the_claimed_label_rule_acts():
+    from sklearn.datasets import load_digits
+
+    from benchmarks import study_filter_defaults as study
+    from skclean.filters import KMeansLabelFilter
+    from skclean.noise import flip_labels
+
+    X, y = load_digits(return_X_y=True)
+    found = {}
+    for kind in ("symmetric", "asymmetric"):
+        y_noisy = flip_labels(
+            y,
+            kind=kind,
+            rate=0.6 if kind == "asymmetric" else 0.4,
+            pairs="ding2018" if kind == "asymmetric" else None,
+            random_state=0,
+        )
+        filt = KMeansLabelFilter(random_state=0).fit(X / 16, y_noisy)
+        found[kind] = study.claimed_labels(filt, y_noisy)
+    assert found["symmetric"]["claimed"] == []
+    assert found["symmetric"]["rows_changed"] == 0
+    assert found["symmetric"]["margin"] > 0
+    assert found["asymmetric"]["claimed"] == [2]
+    assert found["asymmetric"]["rows_changed"] > 0
+    assert found["asymmetric"]["margin"] < 0
+    # Every committed benchmark that fits KMeansLabelFilter() is covered.
+    jobs = study.claimed_jobs([0])
+    assert {job[0] for job in jobs} >= {
+        "default_filters",
+        "end_to_end_mnist_medium",
+        "two_stage_mnist_quick",
+        "filters (full)",
+    }

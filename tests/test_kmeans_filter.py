@@ -108,6 +108,51 @@ def test_undisputed_keeps_the_cluster_the_model_calls_another_class_unconfidentl
     assert keep.all()
 
 
+def test_undisputed_keeps_a_label_whose_rows_a_rival_class_claims():
+    # The twos still labelled 2 under 60% asymmetric noise: the model, which
+    # learnt "2 is mostly labelled 7", confidently calls every one of them 7.
+    # One class disputing more rows than no class disputes means the disputes
+    # come from the noise the model learnt: the label is kept whole.
+    proba, y = _asymmetric_case()
+    rivals = confident_rivals(y, proba)
+    rows = y == 2
+    assert _kmeans._claimed_by_a_rival(rivals[rows])
+    kept, keep = _kmeans._undisputed_clusters(
+        rivals[rows], proba[rows], 2, np.array([0, 0, 1, 1]), 2
+    )
+    np.testing.assert_array_equal(kept, [0, 1])
+    assert keep.all()
+
+
+@pytest.mark.parametrize(
+    "rivals, claimed",
+    [
+        ([-1, -1, -1, -1], False),  # nothing disputed
+        ([3, 3, -1, -1], False),  # as many disputed by 3 as undisputed
+        ([3, 3, 3, -1, -1], True),
+        ([3, 4, 5, -1, -1], False),  # disputes spread over classes (symmetric)
+        ([3, 3, 4, 4, 5], True),  # nothing undisputed left
+    ],
+)
+def test_claimed_by_a_rival_needs_one_class_to_outnumber_the_undisputed_rows(
+    rivals, claimed
+):
+    assert _kmeans._claimed_by_a_rival(np.array(rivals)) is claimed
+
+
+def test_default_keeps_the_label_that_asymmetric_noise_turned_into_another_class():
+    X, y = load_digits(return_X_y=True)
+    y_noisy = flip_labels(
+        y, kind="asymmetric", rate=0.6, pairs="ding2018", random_state=0
+    )
+    filt = KMeansLabelFilter(random_state=0).fit(X / 16, y_noisy)
+    # Every row labelled 2 is a real 2 (no class flips into 2); the model
+    # calls them 7, and the filter does not act on it.
+    assert filt.kept_mask_[y_noisy == 2].all()
+    np.testing.assert_array_equal(filt.kept_clusters_[2], [0, 1])
+    assert (filt.label_quality_[y_noisy == 2] == 1).all()
+
+
 def test_undisputed_keeps_the_undisputed_rows_of_a_mixed_rejected_cluster():
     # Cluster 1 of label 0: four rows confidently of classes 1, 2, 3 and 4
     # (wrong labels from many classes) and two rows no class disputes.

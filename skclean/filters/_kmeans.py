@@ -58,6 +58,21 @@ def _agreeing_clusters(proba_label, k, labels, n_clusters):
     )
 
 
+def _claimed_by_a_rival(rivals_label):
+    """Whether one class confidently disputes more of a label's rows than no
+    class disputes.
+
+    The filter assumes that a label's right class is the most frequent one
+    among its rows. A rival that out-numbers the undisputed rows means that
+    the classifier behind the probabilities has learnt the noise of that label
+    (60% of the 2s labelled 7 makes the 2s still labelled 2 "7"), and its
+    disputes no longer tell the right rows from the wrong ones.
+    """
+    disputed = rivals_label[rivals_label >= 0]
+    n_undisputed = rivals_label.size - disputed.size
+    return disputed.size > 0 and int(np.bincount(disputed).max()) > n_undisputed
+
+
 def _undisputed_clusters(rivals_label, proba_label, k, labels, n_clusters):
     """Clusters where fewer than ``_MAX_DISPUTED`` of the rows are disputed.
 
@@ -65,8 +80,11 @@ def _undisputed_clusters(rivals_label, proba_label, k, labels, n_clusters):
     kept clusters and the mask of the label's rows kept: the rows of the kept
     clusters, and the undisputed rows of each rejected cluster whose disputed
     rows are spread over rival classes (none holds ``_MAX_RIVAL_SHARE`` of
-    them).
+    them). A label claimed by a rival class (:func:`_claimed_by_a_rival`) is
+    kept whole.
     """
+    if _claimed_by_a_rival(rivals_label):
+        return np.arange(n_clusters), np.ones(labels.size, dtype=bool)
     disputed = rivals_label >= 0
     kept = _clusters_where(
         lambda rate: rate < _MAX_DISPUTED,
@@ -166,7 +184,8 @@ class KMeansLabelFilter(BaseLabelFilter):
       (confident learning's per-class thresholds), and keeps the undisputed
       rows of a rejected cluster whose disputes are spread over several
       classes. A label without a cluster of wrong labels (no or little
-      noise) is kept whole.
+      noise) is kept whole, and so is a label that one other class claims
+      (see ``selection``).
 
     ``KMeansLabelFilter(features=None, selection="farthest")`` is the paper's
     configuration (raw pixels, two clusters, the one farthest from the mean
@@ -193,7 +212,11 @@ class KMeansLabelFilter(BaseLabelFilter):
           disputed rows are spread over several classes (none holds half of
           them), its undisputed rows are kept too. If no cluster qualifies,
           the cluster whose rows give the label the highest mean probability.
-          ``n_keep`` is not used.
+          A label in which one other class confidently disputes more rows
+          than no class disputes is kept whole: the noise then made the
+          wrong label the most frequent one for that class, and the
+          classifier that learnt it cannot tell the label's right rows from
+          its wrong ones. ``n_keep`` is not used.
         - ``"agreement"`` (needs ``features="auto"``): every cluster in which
           at least half the rows have the label as their most probable class
           (out of fold); if there is none, the cluster whose rows give the
