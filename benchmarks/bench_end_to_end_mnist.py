@@ -10,6 +10,10 @@ noise 0.5 and Co-teaching's symmetric 0.2 and pairflip 0.45. Rows:
   selection="farthest")`` (raw pixels, k=2, one cluster kept), then the CNN;
 - ``two-stage``: ``ConfidenceRankFilter(mode="unlabel", estimator=CNN, cv=None)``
   then ``PiModelClassifier(pretrained="filter")``, half the epochs each;
+- ``KMeans (unlabel) + Pi-model``: ``make_pipeline(KMeansLabelFilter(mode=
+  "unlabel"), PiModelClassifier())``, both at their defaults (VAT, Adam 3e-3)
+  but for the batch size and epochs every row shares: the rejected labels
+  become unlabelled rows that the same CNN learns from;
 - ``relabel + <best>``: ``ClusterRelabeler`` (3-fold out-of-fold CNN
   probabilities) in front of the pipeline with the best noisy-validation
   accuracy of this seed and setting;
@@ -72,9 +76,10 @@ DEFAULT_KMEANS, DEEPCLEANNET, TWO_STAGE = (
     "DeepCleanNet",
     "two-stage",
 )
+SEMI_SUPERVISED = "KMeans (unlabel) + Pi-model"
 RELABEL = "relabel + best"
 # skclean pipelines: candidates for "best pipeline" and downstream of relabelling.
-PIPELINES = (DEFAULT_KMEANS, DEEPCLEANNET, TWO_STAGE)
+PIPELINES = (DEFAULT_KMEANS, DEEPCLEANNET, TWO_STAGE, SEMI_SUPERVISED)
 ROWS = (PLAIN, *PIPELINES, RELABEL, CLEANLAB, CEILING)
 
 # Quoted, not measured here.
@@ -125,6 +130,17 @@ def make_model(name, epochs, seed, device, scores, downstream=None):
             ),
             PiModelClassifier(
                 **_common.stage2_params(epochs - stage1),
+                device=device,
+                random_state=seed,
+                callbacks=[scores],
+            ),
+        )
+    if name == SEMI_SUPERVISED:
+        return make_pipeline(
+            KMeansLabelFilter(mode="unlabel", random_state=seed),
+            PiModelClassifier(
+                max_epochs=epochs,
+                batch_size=256,
                 device=device,
                 random_state=seed,
                 callbacks=[scores],

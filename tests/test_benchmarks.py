@@ -585,3 +585,16 @@ def test_filter_study_finds_where_the_claimed_label_rule_acts():
         "two_stage_mnist_quick",
         "filters (full)",
     }
+
+
+def test_end_to_end_semi_supervised_row_unlabels_and_learns_from_the_rest():
+    from skclean.nets import PiModelClassifier
+
+    model = e2e.make_model(e2e.SEMI_SUPERVISED, 50, 3, "cpu", scores=None)
+    kmeans, pi_model = model[0], model[-1]
+    assert kmeans.get_params()["mode"] == "unlabel"
+    assert isinstance(pi_model, PiModelClassifier)
+    # Same batch size and epochs as every other row; the rest at its defaults.
+    assert (pi_model.max_epochs, pi_model.batch_size) == (50, 256)
+    assert pi_model.ensemble == PiModelClassifier().ensemble
+    assert e2e.SEMI_SUPERVISED in e2e.PIPELINES
