@@ -434,7 +434,11 @@ def accuracy_tables(results):
         for n in names
     ]
     for row in second:
-        row["row"] = display_name(row["row"], results[next(iter(results))])
+        # One name per row: the relabel row names its downstream only when every
+        # setting fed the same one ("relabel + best" otherwise).
+        shown = {display_name(row["row"], rec) for rec in results.values()}
+        shown.discard(row["row"])
+        row["row"] = shown.pop() if len(shown) == 1 else row["row"]
     second += [
         {"row": n, **{s: f"{v[s]:.2f}" for s in results}}
         for n, v in COTEACHING_QUOTED.items()

@@ -598,3 +598,23 @@ def test_end_to_end_semi_supervised_row_unlabels_and_learns_from_the_rest():
     assert (pi_model.max_epochs, pi_model.batch_size) == (50, 256)
     assert pi_model.ensemble == PiModelClassifier().ensemble
     assert e2e.SEMI_SUPERVISED in e2e.PIPELINES
+
+
+def test_end_to_end_combined_table_names_relabel_downstream_only_when_shared():
+    def relabel(downstream):
+        full = {
+            **_record(test=97.0, valid=50.0),
+            "last10_test_accuracy": 97.0,
+            "seconds": 1.0,
+            "peak_above_start_mib": 1.0,
+            "downstream": downstream,
+        }
+        return {e2e.RELABEL: [full]}
+
+    def combined(results):
+        return e2e.accuracy_tables(results)[1]
+
+    mixed = {"symmetric 0.2": relabel("two-stage"), "pairflip 0.45": relabel("x")}
+    assert "| relabel + best |" in combined(mixed)
+    same = {"symmetric 0.2": relabel("x"), "pairflip 0.45": relabel("x")}
+    assert "| relabel + x |" in combined(same)
