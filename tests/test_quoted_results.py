@@ -220,6 +220,7 @@ END_TO_END_ROWS = {
     "two-stage (25 + 25 epochs)": "two-stage",
     "cleanlab's ``CleanLearning(CNNClassifier())``": "cleanlab",
     "``ClusterRelabeler`` then the default KMeans pipeline": "relabel + best",
+    "``ClusterRelabeler`` then the two-stage pipeline": "relabel + best",
     "CNN (clean labels), the ceiling": "CNN (clean labels)",
 }
 END_TO_END_COLUMNS = (
