@@ -221,6 +221,9 @@ END_TO_END_ROWS = {
     "cleanlab's ``CleanLearning(CNNClassifier())``": "cleanlab",
     "``ClusterRelabeler`` then the default KMeans pipeline": "relabel + best",
     "``ClusterRelabeler`` then the two-stage pipeline": "relabel + best",
+    '``make_pipeline(KMeansLabelFilter(mode="unlabel"), PiModelClassifier())``': (
+        "KMeans (unlabel) + Pi-model"
+    ),
     "CNN (clean labels), the ceiling": "CNN (clean labels)",
 }
 END_TO_END_COLUMNS = (
@@ -406,10 +409,32 @@ def test_choosing_page_in_short_cnn_row():
             (ROOT / "docs" / "user_guide" / "choosing.rst").read_text(), "In short"
         ).split()
     )
-    for file, setting, seeds in [
-        ("end_to_end_mnist_medium", "symmetric 0.5", "3 seeds"),
-        ("end_to_end_mnist_medium_coteaching", "pairflip 0.45", "one seed"),
-    ]:
-        ours = cell(file, setting, "KMeans (default) + CNN")
-        plain = cell(file, setting, "CNN (noisy labels)")
-        assert f"{setting}: {ours} vs plain {plain} ({seeds})" in short
+    file, setting = "end_to_end_mnist_medium", "symmetric 0.5"
+    semi = cell(file, setting, "KMeans (unlabel) + Pi-model")
+    kept_alone = cell(file, setting, "KMeans (default) + CNN")
+    plain = cell(file, setting, "CNN (noisy labels)")
+    assert (
+        f"{setting}: {semi} vs plain {plain}, and {kept_alone} with the kept labels "
+        "alone (3 seeds)" in short
+    )
+    file, setting = "end_to_end_mnist_medium_coteaching", "pairflip 0.45"
+    kept_alone = cell(file, setting, "KMeans (default) + CNN")
+    plain = cell(file, setting, "CNN (noisy labels)")
+    assert f"{setting}: {kept_alone} vs plain {plain} with the kept labels" in short
+
+
+def test_kmeans_page_unlabel_sentence():
+    results = json.loads((END_TO_END / "end_to_end_mnist_medium.json").read_text())
+    rows = results["results"]["symmetric 0.5"]
+
+    def mean(row):
+        return statistics.mean(r["final_test_accuracy"] for r in rows[row])
+
+    text = " ".join(
+        (ROOT / "docs" / "user_guide" / "kmeans_filter.rst").read_text().split()
+    )
+    assert (
+        f"ended at {mean('KMeans (unlabel) + Pi-model'):.2f}% clean test accuracy "
+        f"against {mean('KMeans (default) + CNN'):.2f}% for the CNN on the kept rows "
+        f"alone ({len(rows['KMeans (unlabel) + Pi-model'])} seeds" in text
+    )
