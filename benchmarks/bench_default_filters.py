@@ -12,7 +12,11 @@ measures them.
   CNN on 8x8 images (``examples/plot_quickstart.py``, fewer epochs);
 - MNIST, 10,000 training rows, the MLP 784-128-128-10, under no noise,
   symmetric 0.2 and 0.5, pairflip 0.45, asymmetric 0.2 and 0.6 (Ding et
-  al.'s pairs);
+  al.'s pairs), with one more pipeline there: ``KMeansLabelFilter(mode=
+  "unlabel")`` then ``PiModelClassifier(module=MLP)`` at its defaults but for
+  the epochs and batch size, the same MLP learning from the rejected rows as
+  unlabelled ones (a candidate for the best default pipeline, not a filter in
+  front of the same classifier);
 - on the 60,000 MNIST training images at symmetric 0.5, the fit time of
   ``KMeansLabelFilter()`` and ``ConfidenceRankFilter()``, side by side, with
   the precision of the labels each keeps.
@@ -56,6 +60,15 @@ ROWS = [
     "ConfidenceRankFilter(threshold=0.9, min_fraction=0.1) [paper]",
     "cleanlab CleanLearning",
 ]
+SEMI_SUPERVISED = "KMeansLabelFilter(mode='unlabel') + PiModelClassifier"
+#: The pipeline each "best default pipeline" target is judged on, fixed before
+#: the run: this benchmark has no noisy validation split, so it takes the
+#: pipelines that noisy validation chose for the same noise in DeepCleanNet's
+#: regime (results/end_to_end_mnist_medium*.md), never the best test score.
+JUDGED_PIPELINE = {
+    "symmetric 0.5": SEMI_SUPERVISED,
+    "pairflip 0.45": "KMeansLabelFilter()",
+}
 
 
 def make_filter(row, seed):
@@ -108,6 +121,16 @@ def logistic(seed, epochs):
     return LogisticRegression(max_iter=500)
 
 
+def semi_supervised(seed, epochs):
+    """The MLP as :class:`~skclean.nets.PiModelClassifier` at its defaults,
+    with the plain MLP's epochs and batch size."""
+    from skclean.nets import MLP, PiModelClassifier
+
+    return PiModelClassifier(
+        module=MLP, max_epochs=epochs, batch_size=128, random_state=seed
+    )
+
+
 def run_row(row, make_clf, seed, data, flat):
     """Fit one row; return accuracy, kept fraction, precision, seconds."""
     X_tr = data.X_train.reshape(len(data.X_train), -1) if flat else data.X_train
@@ -117,6 +140,12 @@ def run_row(row, make_clf, seed, data, flat):
     if row == "plain":
         clf = make_clf().fit(X_tr, y)
         kept, y_used = np.ones(len(y), bool), y
+    elif row == SEMI_SUPERVISED:
+        from skclean.filters import KMeansLabelFilter
+
+        filt = KMeansLabelFilter(mode="unlabel", random_state=seed)
+        clf = make_clf().fit(*filt.fit_resample(X_tr, y))
+        kept, y_used = filt.kept_mask_, y
     elif row == "cleanlab CleanLearning":
         clf = _common.clean_learning(make_clf(), seed)
         clf.fit(X_tr, y)
@@ -179,9 +208,14 @@ def mnist_part(seeds, epochs, n_train, log):
                 n_train=n_train,
                 random_state=seed,
             )
-            rows = ROWS if rate > 0 else ROWS + ["clean labels (ceiling)"]
+            rows = [*ROWS, SEMI_SUPERVISED]
+            rows += [] if rate > 0 else ["clean labels (ceiling)"]
             for row in rows:
-                if row == "clean labels (ceiling)":
+                if row == SEMI_SUPERVISED:
+                    r = run_row(
+                        row, lambda s=seed: semi_supervised(s, epochs), seed, data, True
+                    )
+                elif row == "clean labels (ceiling)":
                     data_row = dict(data)
                     data_row["y_train"] = data.y_train_clean
                     from sklearn.utils import Bunch
@@ -305,25 +339,26 @@ def targets(results, verdicts, timing):
         for r in results
         if r["dataset"] == "mnist" and r["row"] == "clean labels (ceiling)"
     }
-    for setting in ("symmetric 0.5", "pairflip 0.45"):
+    for setting, judged in JUDGED_PIPELINE.items():
         sub = [
             r for r in results if r["dataset"] == "mnist" and r["setting"] == setting
         ]
-        if not sub:
+        rows = [row for row in ("plain", judged) if any(r["row"] == row for r in sub)]
+        if len(rows) < 2:
             continue
         means = {
             row: np.mean([r["accuracy"] for r in sub if r["row"] == row])
-            for row in ROWS[:4]
+            for row in rows
         }
-        best = max(ROWS[1:4], key=means.get)
-        gain = 100 * (means[best] - means["plain"])
-        result = f"{best}: {gain:+.2f}"
+        gain = 100 * (means[judged] - means["plain"])
+        result = f"{judged}: {gain:+.2f}"
         if ceiling:
             room = 100 * (np.mean(list(ceiling.values())) - means["plain"])
             result += f" (clean-label ceiling: plain {room:+.2f})"
         out.append(
             {
-                "target": f"{setting}, MLP: best default pipeline >= plain + 5 points",
+                "target": f"{setting}, MLP: best default pipeline >= plain + 5 points "
+                "(the pipeline noisy validation chose in DeepCleanNet's regime)",
                 "result": result,
                 "met": bool(gain >= 5),
             }
