@@ -616,9 +616,7 @@ def claimed_labels(filt, y):
     claimed, changed, margins = [], 0, []
     for k, label in enumerate(filt.classes_.tolist()):
         rows = np.flatnonzero(y_index == k)
-        disputed = rivals[rows][rivals[rows] >= 0]
-        top = np.bincount(disputed).max() if disputed.size else 0
-        margins.append((rows.size - disputed.size - top) / rows.size)
+        margins.append(_kmeans._rival_margin(rivals[rows]))
         if _kmeans._claimed_by_a_rival(rivals[rows]):
             claimed.append(label)
             with mock.patch.object(_kmeans, "_claimed_by_a_rival", lambda r: False):

@@ -58,9 +58,18 @@ def _agreeing_clusters(proba_label, k, labels, n_clusters):
     )
 
 
+def _rival_margin(rivals_label):
+    """Fraction of a label's rows no class disputes, minus the largest fraction
+    that one rival class disputes (``rivals_label``: each row's disputing class,
+    -1 for none)."""
+    disputed = rivals_label[rivals_label >= 0]
+    top = np.bincount(disputed).max() if disputed.size else 0
+    return (rivals_label.size - disputed.size - top) / rivals_label.size
+
+
 def _claimed_by_a_rival(rivals_label):
     """Whether one class confidently disputes more of a label's rows than no
-    class disputes.
+    class disputes (a negative :func:`_rival_margin`).
 
     The filter assumes that a label's right class is the most frequent one
     among its rows. A rival that out-numbers the undisputed rows means that
@@ -68,9 +77,7 @@ def _claimed_by_a_rival(rivals_label):
     (60% of the 2s labelled 7 makes the 2s still labelled 2 "7"), and its
     disputes no longer tell the right rows from the wrong ones.
     """
-    disputed = rivals_label[rivals_label >= 0]
-    n_undisputed = rivals_label.size - disputed.size
-    return disputed.size > 0 and int(np.bincount(disputed).max()) > n_undisputed
+    return bool(_rival_margin(rivals_label) < 0)
 
 
 def _undisputed_clusters(rivals_label, proba_label, k, labels, n_clusters):
