@@ -421,9 +421,13 @@ def test_choosing_page_in_short_cnn_row():
         "alone (3 seeds)" in short
     )
     file, setting = "end_to_end_mnist_medium_coteaching", "pairflip 0.45"
+    semi = cell(file, setting, "KMeans (unlabel) + Pi-model")
     kept_alone = cell(file, setting, "KMeans (default) + CNN")
     plain = cell(file, setting, "CNN (noisy labels)")
-    assert f"{setting}: {kept_alone} vs plain {plain} with the kept labels" in short
+    assert (
+        f"{setting}: {semi} vs plain {plain}, and {kept_alone} with the kept labels "
+        "alone (one seed)" in short
+    )
 
 
 def test_kmeans_page_unlabel_sentence():
