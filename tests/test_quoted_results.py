@@ -412,22 +412,22 @@ def test_choosing_page_in_short_cnn_row():
             (ROOT / "docs" / "user_guide" / "choosing.rst").read_text(), "In short"
         ).split()
     )
-    file, setting = "end_to_end_mnist_medium", "symmetric 0.5"
-    semi = cell(file, setting, "KMeans (unlabel) + Pi-model")
-    kept_alone = cell(file, setting, "KMeans (default) + CNN")
-    plain = cell(file, setting, "CNN (noisy labels)")
-    assert (
-        f"{setting}: {semi} vs plain {plain}, and {kept_alone} with the kept labels "
-        "alone (3 seeds)" in short
-    )
-    file, setting = "end_to_end_mnist_medium_coteaching", "pairflip 0.45"
-    semi = cell(file, setting, "KMeans (unlabel) + Pi-model")
-    kept_alone = cell(file, setting, "KMeans (default) + CNN")
-    plain = cell(file, setting, "CNN (noisy labels)")
-    assert (
-        f"{setting}: {semi} vs plain {plain}, and {kept_alone} with the kept labels "
-        "alone (one seed)" in short
-    )
+    for file, setting, seeds in [
+        ("end_to_end_mnist_medium", "symmetric 0.5", "3 seeds"),
+        ("end_to_end_mnist_medium_coteaching", "pairflip 0.45", "one seed"),
+    ]:
+        semi, kept_alone, plain = (
+            cell(file, setting, row)
+            for row in (
+                "KMeans (unlabel) + Pi-model",
+                "KMeans (default) + CNN",
+                "CNN (noisy labels)",
+            )
+        )
+        assert (
+            f"{setting}: {semi} vs plain {plain}, and {kept_alone} with the kept "
+            f"labels alone ({seeds})" in short
+        )
 
 
 def test_kmeans_page_unlabel_sentence():
