@@ -17,7 +17,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # the benchmarks package lives beside skclean
     sys.path.insert(0, str(REPO))
 
-from benchmarks import _common, bench_semi_supervised, make_results  # noqa: E402
+from benchmarks import (  # noqa: E402
+    _common,
+    bench_semi_supervised,
+    make_results,
+    study_semi_supervised,
+)
 from benchmarks import ablate_two_stage_mnist as ablation  # noqa: E402
 from benchmarks import bench_end_to_end_mnist as e2e  # noqa: E402
 from benchmarks import bench_two_stage_mnist as two_stage  # noqa: E402
@@ -312,9 +317,16 @@ def test_make_results_copes_with_default_filters_without_provenance(tmp_path):
     assert "## Label audit (find_label_issues" in text
 
 
-def _smoke(script, tmp_path):
+def _smoke(script, tmp_path, *args):
     subprocess.run(
-        [sys.executable, f"benchmarks/{script}", "--smoke", "--out", str(tmp_path)],
+        [
+            sys.executable,
+            f"benchmarks/{script}",
+            "--smoke",
+            "--out",
+            str(tmp_path),
+            *args,
+        ],
         cwd=REPO,
         check=True,
         capture_output=True,
@@ -365,6 +377,39 @@ def test_study_semi_supervised_smoke_scores_validation_only(tmp_path):
                 assert not any("test" in key for key in record)
                 assert len(record["valid_acc"]) == result["settings"]["epochs"]
     assert (tmp_path / "study_semi_supervised_smoke.md").exists()
+
+
+def test_study_semi_supervised_vat_round_names_every_setting_and_merges(tmp_path):
+    for seed in (0, 1):
+        _smoke(
+            "study_semi_supervised.py",
+            tmp_path / str(seed),
+            "--round",
+            "vat",
+            "--seeds",
+            str(seed),
+        )
+    paths = [tmp_path / str(s) / "study_semi_supervised_vat_smoke.json" for s in (0, 1)]
+    merged = study_semi_supervised.merge(paths, out=tmp_path / "merged")
+    result = json.loads(
+        (tmp_path / "merged" / "study_semi_supervised_vat_smoke.json").read_text()
+    )
+    assert result["settings"]["round"] == "vat"
+    candidates = result["settings"]["candidates"]
+    assert set(candidates) == set(study_semi_supervised.VAT_CANDIDATES)
+    # Every candidate names each setting the round varies, defaults unread.
+    varied = set(study_semi_supervised.FIRST_VAT_DEFAULT)
+    assert all(varied <= set(params) for params in candidates.values())
+    for by_name in merged.values():
+        assert set(by_name) == set(candidates)
+        for by_seed in by_name.values():
+            assert sorted(map(int, by_seed)) == [0, 1]
+            for record in by_seed.values():
+                assert not any("test" in key for key in record)
+    assert (
+        "Development study"
+        in (tmp_path / "merged" / "study_semi_supervised_vat_smoke.md").read_text()
+    )
 
 
 def _fake_semi_supervised_run(folder, seeds, rows, epochs=3):
