@@ -54,7 +54,10 @@ SECTIONS = {
         "semi_supervised_mlp",
     ),
     "Semi-supervised stage: few labels, DeepCleanCNN": ("semi_supervised_cnn",),
-    "Semi-supervised stage with every row labelled": ("semi_supervised_no_unlabelled",),
+    "Semi-supervised stage with every row labelled": (
+        "semi_supervised_no_unlabelled",
+        "semi_supervised_cnn_no_unlabelled",
+    ),
     "Semi-supervised stage inside the two-stage pipeline": (
         "semi_supervised_two_stage",
     ),

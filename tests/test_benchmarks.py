@@ -346,7 +346,7 @@ def test_pi_speed_smoke_writes_the_ratio_and_its_target(tmp_path):
 @pytest.mark.slow
 def test_semi_supervised_smoke_runs_every_part(tmp_path):
     _smoke("bench_semi_supervised.py", tmp_path)
-    for part in ("mlp", "no_unlabelled", "cnn", "two_stage"):
+    for part in ("mlp", "no_unlabelled", "cnn", "cnn_no_unlabelled", "two_stage"):
         path = tmp_path / f"semi_supervised_{part}_smoke.json"
         result = json.loads(path.read_text())
         assert result["settings"]["mode"] == "smoke"
