@@ -36,7 +36,9 @@ optimizer steps):
 - ``vat``: virtual adversarial training with entropy minimisation (Miyato et
   al. 2019's VAT+EntMin, weights 1 and 1; ``vat_epsilon`` 2.0, near their
   MNIST radius of 2.1, fixed before this study after development runs that
-  compared it with 0.5 and 1 on the labelled validation split only);
+  compared it with 0.5 and 1 on the labelled validation split only; no
+  ramp-up, as Miyato et al. and as ``study_semi_supervised.py --round vat``
+  chose on the labelled validation split);
 - ``pi, no translation`` (``mlp`` part only): the Pi-model with
   ``translate=0``, the ablation behind ``translate="auto"`` translating the
   MLP's 28x28 inputs too.

@@ -188,9 +188,27 @@ def test_rampup_is_a_fraction_of_max_epochs_by_default(hidden_digits):
         # Full weight from half-way through, whatever the length of the fit.
         full = np.isclose(weights, clf.unsupervised_weight_)
         assert full.tolist() == [False] * (epochs // 2) + [True] * (epochs // 2)
-    assert PiModelClassifier().rampup_epochs == 0.25
     with pytest.raises(ValueError, match="rampup_epochs"):
         _fast(rampup_epochs=1.5).fit(X, y_partial)
+
+
+@pytest.mark.parametrize(
+    "ensemble, expected", [("vat", 0), ("temporal", 0.25), ("pi", 0.25)]
+)
+def test_default_rampup_depends_on_the_ensemble(hidden_digits, ensemble, expected):
+    X, y_partial, *_ = hidden_digits
+    clf = _fast(max_epochs=4, ensemble=ensemble).fit(X, y_partial)
+    assert clf.rampup_epochs is None  # the parameter is left as passed
+    assert dict(clf.callbacks_)["consistency_rampup"].rampup_epochs == expected
+    weights = np.asarray(clf.history_[:, "consistency_weight"])
+    at_full = np.isclose(weights, clf.unsupervised_weight_)
+    # VAT: full weight from the first epoch; the others ramp up over one epoch.
+    assert at_full.tolist() == [expected == 0] + [True] * 3
+    # An explicit value wins over the ensemble's default.
+    clf = _fast(max_epochs=4, ensemble="vat", rampup_epochs=0.5).fit(X, y_partial)
+    assert not np.isclose(
+        clf.history_[0, "consistency_weight"], clf.unsupervised_weight_
+    )
 
 
 def test_no_unlabelled_rows_costs_nothing(hidden_digits):
