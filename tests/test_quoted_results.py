@@ -402,6 +402,39 @@ def test_pi_model_page_learning_rate_study():
         assert quoted in paragraph
 
 
+def test_pi_model_page_vat_round():
+    path = ROOT / "benchmarks" / "results" / "study_semi_supervised_vat.json"
+    results = json.loads(path.read_text())["results"]
+
+    def cell(labels, candidate):
+        return _percent(results[labels][candidate], "last10_valid_accuracy")
+
+    text = PI_MODEL_PAGE.read_text()
+    paragraph = _one_line(text[text.index("``rampup_epochs=None``") :].split("\n\n")[0])
+    first = "vat, first default"
+    expected = (
+        f"no ramp-up scored {cell('400', 'vat, no ramp-up')} against "
+        f"{cell('400', first)} (higher in each of the 3 seeds), and "
+        f"{cell('100', 'vat, no ramp-up')} against {cell('100', first)} with 100",
+        f"a ramp-up over a tenth of the epochs {cell('400', 'vat, ramp-up 0.1')}, "
+        f"weight 3 {cell('400', 'vat, weight 3')}, no entropy term "
+        f"{cell('400', 'vat, no entropy')}, radius 1 {cell('400', 'vat, epsilon 1')}, "
+        f"and no input noise {cell('400', 'vat, no input noise')}",
+        f"best with 100 labels ({cell('100', 'vat, no input noise')})",
+    )
+    for quoted in expected:
+        assert quoted in paragraph, quoted
+    by_seed = results["400"]
+    assert all(
+        by_seed["vat, no ramp-up"][seed]["last10_valid_accuracy"]
+        > by_seed[first][seed]["last10_valid_accuracy"]
+        for seed in by_seed[first]
+    )
+    best_100 = max(results["100"], key=lambda c: float(cell("100", c)[:-1]))
+    best_400 = max(results["400"], key=lambda c: float(cell("400", c)[:-1]))
+    assert (best_100, best_400) == ("vat, no input noise", "vat, no ramp-up")
+
+
 def test_choosing_page_in_short_cnn_row():
     def cell(file, setting, row):
         results = json.loads((END_TO_END / f"{file}.json").read_text())["results"]
