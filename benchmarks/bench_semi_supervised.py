@@ -403,7 +403,8 @@ def merge_part(paths, args):
         }
         for setting, by_row in run.results.items()
     }
-    return write_part(run, part, results, default, skipped=[])
+    curves = part == "mlp" and run.record["settings"]["mode"] != "smoke"
+    return write_part(run, part, results, default, skipped=[], curves=curves)
 
 
 def run_part(part, args, default=None):
@@ -433,7 +434,7 @@ def run_part(part, args, default=None):
     )
     results, skipped = {}, []
     module = DeepCleanCNN if part.startswith("cnn") else MLP
-    curves = part == "mlp" and args.out is None and mode != "smoke"
+    curves = part == "mlp" and mode != "smoke"
 
     def write():
         return write_part(run, part, results, default, skipped, curves)
