@@ -325,6 +325,44 @@ def test_pi_model_page_study_table():
 PI_MODEL_PAGE = ROOT / "docs" / "user_guide" / "pi_model.rst"
 
 
+def test_pi_model_page_study_bullets():
+    study = json.loads(SEMI_SUPERVISED_FILE.read_text())
+    results = study["results"]
+    ceiling = json.loads(
+        SEMI_SUPERVISED_FILE.with_name("semi_supervised_no_unlabelled.json").read_text()
+    )["results"]["all labelled"]["consistency off"]
+
+    def mean(labels, row, key="final_test_accuracy", by_seed=None):
+        by_seed = by_seed or results[labels][row]
+        return statistics.mean(r[key] for r in by_seed.values())
+
+    def gain(labels):
+        return f"+{mean(labels, 'vat') - mean(labels, 'consistency off'):.1f}"
+
+    text = _one_line(PI_MODEL_PAGE.read_text())
+    vat_400, top = mean("400", "vat"), mean("", "", by_seed=ceiling)
+    target = mean("400", "consistency off") + 3
+    assert (
+        f"{gain('100')} points over the term switched off with 100 labels (the "
+        f"study's +10 target is met), {gain('400')} with 400 (the +3 target is "
+        f"not, by {target - vat_400:.1f} point) and {gain('1000')} with 1,000. "
+        f"With 400 labels, VAT's {vat_400:.2f}% is {top - vat_400:.1f} points below"
+        in text
+    )
+    assert f"({top:.2f}%, ``benchmarks" in text
+    assert f"the +3 target ({target:.2f}%) asks for all but {top - target:.1f}" in text
+    valid = {
+        row: f"{mean('400', row, 'last10_valid_accuracy'):.2f}%"
+        for row in ("pi", "temporal", "mean teacher", "temporal + entropy", "vat")
+    }
+    assert (
+        f"chose the default: VAT {valid['vat']}, temporal ensembling with the "
+        f"entropy term {valid['temporal + entropy']}, Mean Teacher "
+        f"{valid['mean teacher']}, temporal ensembling {valid['temporal']}, "
+        f"Pi-model {valid['pi']}." in text
+    )
+
+
 def _percent(by_seed, key="final_test_accuracy"):
     """Mean over seeds of one row's ``key``, as the page quotes it."""
     return f"{statistics.mean(r[key] for r in by_seed.values()):.2f}%"
