@@ -392,6 +392,38 @@ def test_pi_model_page_cnn_sentence():
     assert f"VAT reached {mean('vat')} against {mean('consistency off')}" in text
 
 
+def test_pi_model_page_cnn_ceiling_and_speed():
+    folder = ROOT / "benchmarks" / "results"
+    ceiling = json.loads(
+        (folder / "semi_supervised_cnn_no_unlabelled.json").read_text()
+    )
+    rows = ceiling["results"]["all labelled"]
+    top = statistics.mean(r["final_test_accuracy"] for r in rows["vat"].values())
+    assert _percent(rows["vat"]) == _percent(rows["consistency off"])
+    cnn = json.loads((folder / "semi_supervised_cnn.json").read_text())["results"]
+    target = statistics.mean(
+        r["final_test_accuracy"] for r in cnn["400"]["consistency off"].values()
+    )
+    vat = statistics.mean(r["final_test_accuracy"] for r in cnn["400"]["vat"].values())
+    assert top < target + 3  # the target lies above the ceiling
+    text = _one_line(PI_MODEL_PAGE.read_text())
+    assert (
+        f"The +3 target ({target + 3:.2f}%) lies above what the same network "
+        f"reaches with all 10,000 rows labelled, {top:.2f}%" in text
+    )
+    assert f"VAT comes within {top - vat:.1f} points of it" in text
+    ratios = [
+        json.loads((folder / f"pi_speed_{module}_cpu.json").read_text())[
+            "PiModelClassifier_over_loop"
+        ]
+        for module in ("mlp", "cnn")
+    ]
+    assert (
+        f"Pi-model trains at {ratios[0]:.2f}x (MLP) and {ratios[1]:.2f}x "
+        "(DeepCleanCNN)" in text
+    )
+
+
 def test_pi_model_page_two_stage_sentence():
     path = ROOT / "benchmarks" / "results" / "semi_supervised_two_stage.json"
     results = json.loads(path.read_text())["results"]
