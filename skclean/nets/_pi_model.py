@@ -184,8 +184,9 @@ default="unlabeled"
         term fully from the start; with 400 labels of 10,000 MNIST rows no
         ramp-up scored 95.96% of held-out labelled rows against 95.61% for a
         quarter of the epochs, ``benchmarks/results/study_semi_supervised_vat.md``)
-        and 0.25 for the other ensembles. Before 0.1.0 it was 10 epochs, and
-        0.25 for every ensemble until VAT became the default.
+        and 0.25 for the other ensembles. Before 0.1.0 it was 10 epochs; it
+        was then 0.25 for every ensemble, VAT included, until the study's VAT
+        round.
 
     rampdown_epochs : int or float, default=0
         Lower the learning rate over the last epochs (Laine & Aila's
