@@ -363,7 +363,7 @@ def to_markdown(part, results, default, chosen_on, targets, settings, skipped):
     return "\n".join(lines)
 
 
-def write_part(run, part, results, default, skipped, curves=False):
+def write_part(run, part, results, default, skipped):
     """Write one part's result files; return the default ensemble it judged."""
     settings = run.record["settings"]
     if default:
@@ -375,7 +375,7 @@ def write_part(run, part, results, default, skipped, curves=False):
     payload = {"results": results, "default_ensemble": chosen, "targets": targets}
     body = to_markdown(part, results, chosen, on, targets, settings, skipped)
     run.write(payload, body)
-    if curves:
+    if part == "mlp" and settings["mode"] != "smoke":
         curves_png(results, run.out / f"{run.name}_curves.png")
     return chosen
 
@@ -403,8 +403,7 @@ def merge_part(paths, args):
         }
         for setting, by_row in run.results.items()
     }
-    curves = part == "mlp" and run.record["settings"]["mode"] != "smoke"
-    return write_part(run, part, results, default, skipped=[], curves=curves)
+    return write_part(run, part, results, default, skipped=[])
 
 
 def run_part(part, args, default=None):
@@ -434,10 +433,9 @@ def run_part(part, args, default=None):
     )
     results, skipped = {}, []
     module = DeepCleanCNN if part.startswith("cnn") else MLP
-    curves = part == "mlp" and mode != "smoke"
 
     def write():
-        return write_part(run, part, results, default, skipped, curves)
+        return write_part(run, part, results, default, skipped)
 
     for seed in args.seeds:
         if part == "two-stage":

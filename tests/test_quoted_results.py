@@ -325,6 +325,11 @@ def test_pi_model_page_study_table():
 PI_MODEL_PAGE = ROOT / "docs" / "user_guide" / "pi_model.rst"
 
 
+def _mean(by_seed, key="final_test_accuracy"):
+    """Mean over seeds of one row's ``key`` (``by_seed``: seed -> record)."""
+    return statistics.mean(r[key] for r in by_seed.values())
+
+
 def test_pi_model_page_study_bullets():
     study = json.loads(SEMI_SUPERVISED_FILE.read_text())
     results = study["results"]
@@ -332,15 +337,14 @@ def test_pi_model_page_study_bullets():
         SEMI_SUPERVISED_FILE.with_name("semi_supervised_no_unlabelled.json").read_text()
     )["results"]["all labelled"]["consistency off"]
 
-    def mean(labels, row, key="final_test_accuracy", by_seed=None):
-        by_seed = by_seed or results[labels][row]
-        return statistics.mean(r[key] for r in by_seed.values())
+    def mean(labels, row, key="final_test_accuracy"):
+        return _mean(results[labels][row], key)
 
     def gain(labels):
         return f"+{mean(labels, 'vat') - mean(labels, 'consistency off'):.1f}"
 
     text = _one_line(PI_MODEL_PAGE.read_text())
-    vat_400, top = mean("400", "vat"), mean("", "", by_seed=ceiling)
+    vat_400, top = mean("400", "vat"), _mean(ceiling)
     target = mean("400", "consistency off") + 3
     assert (
         f"{gain('100')} points over the term switched off with 100 labels (the "
@@ -365,7 +369,7 @@ def test_pi_model_page_study_bullets():
 
 def _percent(by_seed, key="final_test_accuracy"):
     """Mean over seeds of one row's ``key``, as the page quotes it."""
-    return f"{statistics.mean(r[key] for r in by_seed.values()):.2f}%"
+    return f"{_mean(by_seed, key):.2f}%"
 
 
 def _one_line(text):
@@ -398,13 +402,11 @@ def test_pi_model_page_cnn_ceiling_and_speed():
         (folder / "semi_supervised_cnn_no_unlabelled.json").read_text()
     )
     rows = ceiling["results"]["all labelled"]
-    top = statistics.mean(r["final_test_accuracy"] for r in rows["vat"].values())
+    top = _mean(rows["vat"])
     assert _percent(rows["vat"]) == _percent(rows["consistency off"])
     cnn = json.loads((folder / "semi_supervised_cnn.json").read_text())["results"]
-    target = statistics.mean(
-        r["final_test_accuracy"] for r in cnn["400"]["consistency off"].values()
-    )
-    vat = statistics.mean(r["final_test_accuracy"] for r in cnn["400"]["vat"].values())
+    target = _mean(cnn["400"]["consistency off"])
+    vat = _mean(cnn["400"]["vat"])
     assert top < target + 3  # the target lies above the ceiling
     text = _one_line(PI_MODEL_PAGE.read_text())
     assert (
